@@ -1,0 +1,54 @@
+# Two commands: `make run` and `make test`. Everything else is what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PORT ?= 5000
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export RONGTONG_DEVELOPMENT ?= 1
+
+.PHONY: run test install translations lint migrate-check clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	@$(BIN)/pybabel compile --quiet -d rongtong/translations 2>/dev/null || $(BIN)/pybabel compile -d rongtong/translations
+
+run: install
+	@mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) seed
+	@echo ""
+	@echo "  融通 Rongtong is running at http://127.0.0.1:$(PORT)"
+	@echo "  Demo logins (password rongtong-demo-2026):"
+	@echo "    admin@rongtong.example      admin"
+	@echo "    organizer@rongtong.example  organizer"
+	@echo "    large@rongtong.example      member of a large firm (challenges)"
+	@echo "    sme@rongtong.example        member of a 小巨人 SME (capabilities)"
+	@echo "    lab@rongtong.example        member of a research institute"
+	@echo "  Mail is written to instance/outbox/. Stop with Ctrl-C."
+	@echo ""
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest -q
+ifeq ($(CI),true)
+	@echo "== The database-touching suite again, on PostgreSQL ($(PG_TEST_URL))"
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q --ignore=tests/matching
+endif
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,126 @@
+"""融通 Rongtong: supply–demand matchmaking for a city's 专精特新 SME programme."""
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import DefaultConfig, database_url_from_env
+from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, error handlers, CLI commands."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(DefaultConfig)
+    app.config.from_prefixed_env("RONGTONG")
+    if config:
+        app.config.update(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    _finish_config(app, config or {})
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    from .core import errors, web
+
+    errors.register(app)
+    web.register(app)
+    _register_cli(app)
+    return app
+
+
+def _finish_config(app: Flask, overrides: Mapping) -> None:
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = database_url_from_env(app.instance_path)
+    if app.config.get("DEVELOPMENT") or app.config.get("TESTING"):
+        # Development serves plain http on loopback; production cookies stay Secure.
+        for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+            if key not in overrides:
+                app.config[key] = False
+    if not app.config.get("SECRET_KEY"):
+        if not app.config.get("DEVELOPMENT"):
+            msg = "Set RONGTONG_SECRET_KEY (or run with RONGTONG_DEVELOPMENT=1)."
+            raise RuntimeError(msg)
+        key_file = Path(app.instance_path) / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+    seed = app.config["SEED_DATA_DIR"]
+    app.config["MATCHING_USER_DICT"] = app.config.get("MATCHING_USER_DICT") or os.path.join(
+        seed, "matching", "industry_dict.txt"
+    )
+    app.config["MATCHING_STOPWORDS"] = app.config.get("MATCHING_STOPWORDS") or os.path.join(
+        seed, "matching", "stopwords.txt"
+    )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "connect_args": {"timeout": 15},
+        }
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL, foreign keys and a busy timeout on every SQLite connection."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+        # pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy emits BEGIN.
+        dbapi_connection.isolation_level = None
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")
+
+
+def _init_extensions(app: Flask) -> None:
+    from .accounts.services import load_user_from_session
+    from .core.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user_from_session)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    limiter.init_app(app)
+    api.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.routes import bp as accounts_bp
+    from .admin.routes import bp as admin_bp
+    from .api import register_api
+    from .enterprises.routes import bp as enterprises_bp
+    from .imports.routes import bp as imports_bp
+    from .listings.routes import bp as listings_bp
+    from .main.routes import bp as main_bp
+
+    for bp in (main_bp, accounts_bp, enterprises_bp, listings_bp, imports_bp, admin_bp):
+        app.register_blueprint(bp)
+    register_api(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from .accounts.cli import users_cli
+    from .imports.cli import export_cli, import_cli
+    from .seeding import seed_command
+
+    for command in (users_cli, import_cli, export_cli, seed_command):
+        app.cli.add_command(command)

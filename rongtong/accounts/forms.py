@@ -1,0 +1,67 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from ..core.forms import TaxonomySelect, wrap
+from ..core.validators import validate_credit_code
+
+PASSWORD_LENGTH = Length(min=10, max=128, message=_l("密码长度应为 10–128 位。"))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("邮箱"), validators=[DataRequired(_l("请填写邮箱。")), Length(max=254)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(_l("请填写密码。"))])
+    remember = BooleanField(_l("记住我"))
+    submit = SubmitField(_l("登录"))
+
+
+class RegisterForm(FlaskForm):
+    email = EmailField(
+        _l("邮箱"),
+        validators=[
+            DataRequired(_l("请填写邮箱。")),
+            Email(message=_l("邮箱格式不正确。"), check_deliverability=False),
+            Length(max=254),
+        ],
+    )
+    name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=80)])
+    password = PasswordField(
+        _l("密码"), validators=[DataRequired(_l("请设置密码。")), PASSWORD_LENGTH]
+    )
+    confirm = PasswordField(
+        _l("确认密码"), validators=[EqualTo("password", message=_l("两次输入的密码不一致。"))]
+    )
+    enterprise_name = StringField(
+        _l("单位名称"), validators=[DataRequired(_l("请填写单位名称。")), Length(max=120)]
+    )
+    credit_code = StringField(
+        _l("统一社会信用代码"),
+        description=_l("18 位，例如 91440300708461136T；全角字符会自动转换。"),
+        validators=[DataRequired(_l("请填写统一社会信用代码。")), wrap(validate_credit_code)],
+    )
+    kind = TaxonomySelect(_l("单位类型"), validators=[DataRequired(_l("请选择单位类型。"))])
+    district = TaxonomySelect(_l("所在区"), validators=[DataRequired(_l("请选择所在区。"))])
+    submit = SubmitField(_l("注册"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请填写当前密码。"))])
+    password = PasswordField(
+        _l("新密码"), validators=[DataRequired(_l("请设置新密码。")), PASSWORD_LENGTH]
+    )
+    confirm = PasswordField(
+        _l("确认新密码"), validators=[EqualTo("password", message=_l("两次输入的密码不一致。"))]
+    )
+    submit = SubmitField(_l("修改密码"))
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        _l("令牌用途"), validators=[DataRequired(_l("请填写令牌用途。")), Length(max=80)]
+    )
+    submit = SubmitField(_l("生成令牌"))
+
+
+class LocaleForm(FlaskForm):
+    submit = SubmitField(_l("切换"))

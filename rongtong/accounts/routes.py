@@ -1,0 +1,176 @@
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..core.forms import taxonomy_choices
+from ..core.services import ServiceError
+from ..core.web import is_safe_url
+from ..enterprises import services as enterprise_services
+from ..extensions import db, limiter
+from ..taxonomy.models import District, EnterpriseKind
+from . import services
+from .forms import ChangePasswordForm, LocaleForm, LoginForm, RegisterForm, TokenForm
+from .models import ApiToken
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
+
+
+def _account_key() -> str:
+    return "login-account:" + services.normalize_email(request.form.get("email", ""))
+
+
+def _failed(response) -> bool:
+    """Count only attempts that did not log in."""
+    return response.status_code != 302
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT_IP"], methods=["POST"], deduct_when=_failed
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT_ACCOUNT"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("邮箱或密码不正确。"))
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user, remember=form.remember.data)
+            target = request.args.get("next")
+            return redirect(target if is_safe_url(target) else url_for("main.home"))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("您已退出登录。"), "info")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = RegisterForm()
+    form.kind.choices = taxonomy_choices(EnterpriseKind, blank=_("请选择"))
+    form.district.choices = taxonomy_choices(District, blank=_("请选择"))
+    if form.validate_on_submit():
+        if services.email_taken(form.email.data):
+            form.email.errors.append(_("该邮箱已注册。"))
+        elif enterprise_services.find_by_credit_code(form.credit_code.data):
+            form.credit_code.errors.append(
+                _("该统一社会信用代码已注册；请联系贵单位已注册的同事或平台管理员。")
+            )
+        else:
+            try:
+                enterprise = enterprise_services.create_enterprise(
+                    {
+                        "name": form.enterprise_name.data.strip(),
+                        "credit_code": form.credit_code.data,
+                        "kind": db.session.execute(
+                            db.select(EnterpriseKind).filter_by(code=form.kind.data)
+                        ).scalar_one(),
+                        "district": db.session.execute(
+                            db.select(District).filter_by(code=form.district.data)
+                        ).scalar_one(),
+                    }
+                )
+                user = services.create_user(
+                    form.email.data,
+                    form.password.data,
+                    name=form.name.data.strip(),
+                    enterprise=enterprise,
+                    locale=str(session.get("lang") or "zh"),
+                )
+            except ServiceError as exc:
+                db.session.rollback()
+                flash(str(exc.message), "error")
+            else:
+                db.session.commit()
+                session.clear()
+                login_user(user)
+                flash(_("注册成功。请完善单位资料；平台审核通过后即可发布。"), "success")
+                return redirect(url_for("enterprises.edit", enterprise_id=enterprise.id))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    password_form = ChangePasswordForm(prefix="pw")
+    token_form = TokenForm(prefix="tok")
+    new_token = None
+    if password_form.submit.data and password_form.validate_on_submit():
+        if not services.check_password(current_user, password_form.current.data):
+            password_form.current.errors.append(_("当前密码不正确。"))
+        else:
+            services.change_password(current_user, password_form.password.data)
+            db.session.commit()
+            login_user(current_user)
+            flash(_("密码已修改，其他设备上的登录已失效。"), "success")
+            return redirect(url_for("accounts.profile"))
+    elif token_form.submit.data and token_form.validate_on_submit():
+        _token, new_token = services.create_api_token(current_user, token_form.name.data)
+        db.session.commit()
+        token_form = TokenForm(prefix="tok", formdata=None)
+    tokens = db.session.execute(
+        db.select(ApiToken)
+        .where(ApiToken.user_id == current_user.id)
+        .order_by(ApiToken.created_at.desc())
+    ).scalars()
+    return render_template(
+        "accounts/profile.html",
+        password_form=password_form,
+        token_form=token_form,
+        tokens=tokens,
+        new_token=new_token,
+        revoke_form=LocaleForm(),
+    )
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    token = db.get_or_404(ApiToken, token_id)
+    if token.user_id != current_user.id:
+        abort(404)
+    services.revoke_api_token(token)
+    db.session.commit()
+    flash(_("令牌已撤销。"), "info")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.post("/language/<code>")
+def set_language(code: str):
+    """Switch the interface language; remembered for the session and the user."""
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+        if current_user.is_authenticated:
+            current_user.locale = code
+            db.session.commit()
+    target = request.form.get("next")
+    return redirect(target if is_safe_url(target) else url_for("main.home"))

@@ -1,0 +1,69 @@
+"""Error pages for people, JSON errors for the API: never a bare 500 for bad input."""
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+#: Machine-readable codes for HTTP statuses the API answers with.
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "server_error",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, message: str, fields: dict | None = None, code: str | None = None):
+    """The API's one error shape: ``{"error": {"code", "message", "fields"}}``."""
+    body = {
+        "error": {
+            "code": code or HTTP_CODES.get(status, "error"),
+            "message": message,
+            "fields": fields or {},
+        }
+    }
+    return jsonify(body), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        if wants_json():
+            return json_error(400, exc.description, code="csrf_failed")
+        message = _("表单已过期或缺少安全令牌，请返回重新提交。")
+        return render_template("errors/error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        if wants_json():
+            data = getattr(exc, "data", None) or {}
+            fields = data.get("messages") or {}
+            # marshmallow reports per location ({"json": {...}}); callers want the fields.
+            if isinstance(fields, dict) and set(fields) <= {"json", "query", "form", "files"}:
+                merged: dict = {}
+                for part in fields.values():
+                    merged.update(part)
+                fields = merged
+            message = exc.description if status != 422 else "Invalid input."
+            return json_error(status, message, fields)
+        return render_template("errors/error.html", status=status, message=exc.description), status
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc: Exception):
+        app.logger.exception("Unhandled error")
+        if wants_json():
+            return json_error(500, "Internal server error.")
+        return render_template("errors/error.html", status=500, message=_("服务器出错了。")), 500

@@ -1,0 +1,49 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from ..core.forms import TaxonomyMultiSelect, TaxonomySelect, wrap
+from ..core.validators import validate_credit_code, validate_mobile, validate_website
+
+
+class EnterpriseForm(FlaskForm):
+    name = StringField(
+        _l("单位名称"), validators=[DataRequired(_l("请填写单位名称。")), Length(max=120)]
+    )
+    credit_code = StringField(
+        _l("统一社会信用代码"),
+        description=_l("18 位；全角字符会自动转换。"),
+        validators=[DataRequired(_l("请填写统一社会信用代码。")), wrap(validate_credit_code)],
+    )
+    kind = TaxonomySelect(_l("单位类型"), validators=[DataRequired(_l("请选择单位类型。"))])
+    tier = TaxonomySelect(_l("梯度培育层级"), validators=[Optional()])
+    district = TaxonomySelect(_l("所在区"), validators=[DataRequired(_l("请选择所在区。"))])
+    chains = TaxonomyMultiSelect(_l("所属产业链"), description=_l("可多选。"))
+    description = TextAreaField(
+        _l("单位简介"), validators=[Length(max=5000, message=_l("简介不超过 5000 字。"))]
+    )
+    website = StringField(
+        _l("网站"), validators=[Optional(), Length(max=255), wrap(validate_website)]
+    )
+    contact_name = StringField(_l("联系人"), validators=[Length(max=80)])
+    contact_email = EmailField(
+        _l("联系邮箱"),
+        validators=[
+            Optional(),
+            Email(message=_l("邮箱格式不正确。"), check_deliverability=False),
+            Length(max=254),
+        ],
+    )
+    contact_mobile = StringField(
+        _l("联系手机"), validators=[Optional(), wrap(validate_mobile)]
+    )
+    submit = SubmitField(_l("保存"))
+
+
+class VerifyForm(FlaskForm):
+    submit = SubmitField(_l("通过审核"))
+
+
+class UnverifyForm(FlaskForm):
+    submit = SubmitField(_l("撤销审核"))

@@ -1,0 +1,61 @@
+"""Enterprises: the members' organisations, with their place in the taxonomies."""
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.time import utcnow
+from ..extensions import db
+
+enterprise_chains = Table(
+    "enterprise_chains",
+    db.metadata,
+    Column("enterprise_id", ForeignKey("enterprises.id", ondelete="CASCADE"), primary_key=True),
+    Column("chain_id", ForeignKey("chains.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Enterprise(db.Model):
+    __tablename__ = "enterprises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    #: The name without place and legal-form words, for near-duplicate detection.
+    name_key: Mapped[str] = mapped_column(String(120), default="", index=True)
+    #: 统一社会信用代码, normalised (half-width, upper case).
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    kind_id: Mapped[int] = mapped_column(ForeignKey("enterprise_kinds.id"), index=True)
+    tier_id: Mapped[int | None] = mapped_column(ForeignKey("tiers.id"), index=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    website: Mapped[str] = mapped_column(String(255), default="")
+    contact_name: Mapped[str] = mapped_column(String(80), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    contact_mobile: Mapped[str] = mapped_column(String(20), default="")
+    verified_at: Mapped[datetime | None]
+    verified_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL", use_alter=True)
+    )
+    #: The existing enterprise whose name this one nearly repeats, for the organizer to check.
+    possible_duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="SET NULL")
+    )
+    duplicate_score: Mapped[float | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    kind = relationship("EnterpriseKind", lazy="joined")
+    tier = relationship("Tier", lazy="joined")
+    district = relationship("District", lazy="joined")
+    chains = relationship("Chain", secondary=enterprise_chains, order_by="Chain.position")
+    members = relationship("User", back_populates="enterprise", foreign_keys="User.enterprise_id")
+    possible_duplicate_of = relationship("Enterprise", remote_side=[id])
+    listings = relationship("Listing", back_populates="enterprise")
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Enterprise {self.credit_code} {self.name}>"

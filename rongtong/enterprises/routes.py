@@ -1,0 +1,164 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func
+
+from ..core.auth import organizer_required
+from ..core.forms import taxonomy_choices
+from ..core.services import find_term
+from ..extensions import db
+from ..listings.models import Listing
+from ..listings.services import PUBLIC_STATUSES
+from ..taxonomy.models import Chain, District, EnterpriseKind, Tier
+from . import services
+from .forms import EnterpriseForm, UnverifyForm, VerifyForm
+from .models import Enterprise
+
+bp = Blueprint("enterprises", __name__, url_prefix="/enterprises", template_folder="templates")
+
+
+def _can_manage(enterprise: Enterprise) -> bool:
+    return current_user.is_authenticated and (
+        current_user.is_admin or current_user.enterprise_id == enterprise.id
+    )
+
+
+@bp.get("/")
+def index():
+    q = request.args.get("q", "").strip()
+    stmt = db.select(Enterprise).where(Enterprise.verified_at.is_not(None))
+    kind = request.args.get("kind")
+    if kind:
+        stmt = stmt.join(Enterprise.kind).where(EnterpriseKind.code == kind)
+    if q:
+        ids = services.search_ids(q)
+        stmt = stmt.where(Enterprise.id.in_(ids))
+    stmt = stmt.order_by(Enterprise.name)
+    page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=30, error_out=False)
+    return render_template(
+        "enterprises/index.html",
+        page=page,
+        q=q,
+        kind=kind,
+        kinds=taxonomy_choices(EnterpriseKind),
+    )
+
+
+@bp.get("/<int:enterprise_id>")
+def detail(enterprise_id: int):
+    enterprise = db.get_or_404(Enterprise, enterprise_id)
+    if not enterprise.verified and not (
+        _can_manage(enterprise) or (current_user.is_authenticated and current_user.is_organizer)
+    ):
+        abort(404)
+    statuses = PUBLIC_STATUSES if not _can_manage(enterprise) else None
+    stmt = db.select(Listing).where(Listing.enterprise_id == enterprise.id)
+    if statuses:
+        stmt = stmt.where(Listing.status.in_(statuses))
+    listings = db.session.execute(stmt.order_by(Listing.created_at.desc())).scalars().all()
+    show_contact = current_user.is_authenticated and (
+        _can_manage(enterprise)
+        or current_user.is_organizer
+        or (current_user.enterprise is not None and current_user.enterprise.verified)
+    )
+    return render_template(
+        "enterprises/detail.html",
+        enterprise=enterprise,
+        listings=listings,
+        can_manage=_can_manage(enterprise),
+        show_contact=show_contact,
+        verify_form=VerifyForm(),
+        unverify_form=UnverifyForm(),
+    )
+
+
+@bp.route("/<int:enterprise_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(enterprise_id: int):
+    enterprise = db.get_or_404(Enterprise, enterprise_id)
+    if not _can_manage(enterprise):
+        abort(403)
+    form = EnterpriseForm(obj=enterprise)
+    form.kind.choices = taxonomy_choices(EnterpriseKind)
+    form.tier.choices = taxonomy_choices(Tier, blank=_("（不适用）"))
+    form.district.choices = taxonomy_choices(District)
+    form.chains.choices = taxonomy_choices(Chain)
+    if request.method == "GET":
+        form.kind.data = enterprise.kind.code if enterprise.kind else None
+        form.tier.data = enterprise.tier.code if enterprise.tier else ""
+        form.district.data = enterprise.district.code if enterprise.district else None
+        form.chains.data = [c.code for c in enterprise.chains]
+    if form.validate_on_submit():
+        other = services.find_by_credit_code(form.credit_code.data)
+        if other is not None and other.id != enterprise.id:
+            form.credit_code.errors.append(_("该统一社会信用代码已被其他单位使用。"))
+        else:
+            services.apply_profile(
+                enterprise,
+                {
+                    "name": form.name.data.strip(),
+                    "credit_code": form.credit_code.data,
+                    "kind": find_term(EnterpriseKind, form.kind.data),
+                    "tier": find_term(Tier, form.tier.data) if form.tier.data else None,
+                    "district": find_term(District, form.district.data),
+                    "chains": services.chains_by_codes(form.chains.data),
+                    "description": form.description.data.strip(),
+                    "website": form.website.data or "",
+                    "contact_name": form.contact_name.data.strip(),
+                    "contact_email": (form.contact_email.data or "").strip().lower(),
+                    "contact_mobile": form.contact_mobile.data or "",
+                },
+            )
+            db.session.commit()
+            flash(_("单位资料已保存。"), "success")
+            return redirect(url_for("enterprises.detail", enterprise_id=enterprise.id))
+    return render_template("enterprises/edit.html", form=form, enterprise=enterprise)
+
+
+@bp.get("/review")
+@organizer_required
+def review():
+    """Organizers' queue: unverified enterprises, near-duplicates first."""
+    pending = (
+        db.session.execute(
+            db.select(Enterprise)
+            .where(Enterprise.verified_at.is_(None))
+            .order_by(Enterprise.possible_duplicate_of_id.is_(None), Enterprise.created_at)
+        )
+        .scalars()
+        .all()
+    )
+    flagged = db.session.execute(
+        db.select(func.count(Enterprise.id)).where(
+            Enterprise.possible_duplicate_of_id.is_not(None)
+        )
+    ).scalar_one()
+    return render_template(
+        "enterprises/review.html", pending=pending, flagged=flagged, verify_form=VerifyForm()
+    )
+
+
+@bp.post("/<int:enterprise_id>/verify")
+@organizer_required
+def verify(enterprise_id: int):
+    enterprise = db.get_or_404(Enterprise, enterprise_id)
+    services.verify_enterprise(enterprise, current_user)
+    db.session.commit()
+    flash(_("已通过审核：%(name)s", name=enterprise.name), "success")
+    return redirect(request.referrer if _same_site_referrer() else url_for("enterprises.review"))
+
+
+@bp.post("/<int:enterprise_id>/unverify")
+@organizer_required
+def unverify(enterprise_id: int):
+    enterprise = db.get_or_404(Enterprise, enterprise_id)
+    services.unverify_enterprise(enterprise)
+    db.session.commit()
+    flash(_("已撤销审核：%(name)s", name=enterprise.name), "info")
+    return redirect(url_for("enterprises.detail", enterprise_id=enterprise.id))
+
+
+def _same_site_referrer() -> bool:
+    from ..core.web import is_safe_url
+
+    return is_safe_url(request.referrer)

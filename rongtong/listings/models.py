@@ -1,0 +1,74 @@
+"""Listings: challenges (发榜) and capabilities."""
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.time import utcnow
+from ..extensions import db
+
+KINDS = ("challenge", "capability")
+STATUSES = ("draft", "published", "closed", "expired", "awarded")
+
+
+class Listing(db.Model):
+    __tablename__ = "listings"
+    __table_args__ = (
+        CheckConstraint("kind IN ('challenge', 'capability')", name="kind"),
+        CheckConstraint(
+            "status IN ('draft', 'published', 'closed', 'expired', 'awarded')", name="status"
+        ),
+        CheckConstraint(
+            "budget_min IS NULL OR budget_max IS NULL OR budget_min <= budget_max",
+            name="budget_range",
+        ),
+        Index("ix_listings_status_kind_created", "status", "kind", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: External reference: given by imports (re-import updates), generated otherwise.
+    ref: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="CASCADE"), index=True
+    )
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    chain_id: Mapped[int] = mapped_column(ForeignKey("chains.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: Shown only to logged-in members of verified enterprises (and to the owner).
+    confidential: Mapped[str] = mapped_column(Text, default="")
+    #: Comma-separated, as entered.
+    keywords: Mapped[str] = mapped_column(String(500), default="")
+    budget_min: Mapped[int | None] = mapped_column(BigInteger)
+    budget_max: Mapped[int | None] = mapped_column(BigInteger)
+    deadline: Mapped[date | None] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    #: Normalised, segmented words of title, summary, description and keywords, for search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    #: Set when an organizer unpublishes the listing; the owner sees the reason.
+    moderation_reason: Mapped[str] = mapped_column(String(500), default="")
+    moderated_at: Mapped[datetime | None]
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    enterprise = relationship("Enterprise", back_populates="listings")
+    category = relationship("Category", lazy="joined")
+    chain = relationship("Chain", lazy="joined")
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [k.strip() for k in self.keywords.split(",") if k.strip()]
+
+    @property
+    def is_challenge(self) -> bool:
+        return self.kind == "challenge"
+
+    def __repr__(self) -> str:
+        return f"<Listing {self.ref} {self.kind} {self.status}>"

@@ -1,0 +1,283 @@
+"""Listings: save, publish, close, renew, moderate, expire, and browse/search. Never commits."""
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import case, literal
+from sqlalchemy.orm import joinedload
+
+from ..core.services import ServiceError
+from ..core.time import local_today, utcnow
+from ..enterprises.models import Enterprise
+from ..enterprises.services import search_ids as search_enterprise_ids
+from ..extensions import db
+from ..taxonomy.models import Category, Chain, District, Tier
+from .models import KINDS, STATUSES, Listing
+
+EDITABLE_FIELDS = (
+    "title",
+    "summary",
+    "description",
+    "confidential",
+    "budget_min",
+    "budget_max",
+    "deadline",
+)
+PUBLIC_STATUSES = ("published", "closed", "expired", "awarded")
+SORTS = ("relevance", "newest", "deadline")
+
+
+def _text():
+    """The matcher's text module, configured once with the domain dictionary."""
+    from matching import text
+
+    if not getattr(_text, "configured", False):
+        cfg = current_app.config
+        text.configure(
+            user_dict=_existing(cfg["MATCHING_USER_DICT"]),
+            stopwords=_existing(cfg["MATCHING_STOPWORDS"]),
+        )
+        _text.configured = True
+    return text
+
+
+def _existing(path: str | None) -> str | None:
+    return path if path and os.path.exists(path) else None
+
+
+def new_ref(kind: str) -> str:
+    prefix = "CH" if kind == "challenge" else "CA"
+    return f"RT-{prefix}-{secrets.token_hex(4).upper()}"
+
+
+def search_text_for(listing: Listing) -> str:
+    """Space-delimited search terms of a listing, so that ``LIKE '% term %'`` finds words."""
+    parts = [listing.title, listing.summary, listing.description, listing.keywords.replace(",", " ")]
+    terms = _text().search_terms(" ".join(p or "" for p in parts))
+    return f" {' '.join(terms)} " if terms else ""
+
+
+def apply_listing(listing: Listing, data: dict, *, user=None) -> Listing:
+    """Set the fields present in ``data`` (validated; taxonomy values as rows)."""
+    if "kind" in data:
+        if data["kind"] not in KINDS:
+            raise ServiceError("kind must be challenge or capability", field="kind")
+        if listing.id is not None and listing.kind != data["kind"]:
+            raise ServiceError("类型创建后不能更改。", field="kind")
+        listing.kind = data["kind"]
+    for name in EDITABLE_FIELDS:
+        if name in data:
+            value = data[name]
+            setattr(listing, name, "" if value is None and name not in _NULLABLE else value)
+    if "keywords" in data:
+        keywords = data["keywords"]
+        if isinstance(keywords, str):
+            keywords = keywords.replace("，", ",").replace("、", ",").split(",")
+        listing.keywords = ",".join(dict.fromkeys(k.strip() for k in keywords if k.strip()))
+    for name in ("category", "chain", "enterprise"):
+        if name in data:
+            setattr(listing, name, data[name])
+    if "ref" in data and data["ref"]:
+        listing.ref = data["ref"]
+    if not listing.ref:
+        listing.ref = new_ref(listing.kind)
+    if listing.kind == "capability":
+        listing.budget_min = listing.budget_max = None
+    if (
+        listing.budget_min is not None
+        and listing.budget_max is not None
+        and listing.budget_min > listing.budget_max
+    ):
+        raise ServiceError("预算下限不能高于上限。", field="budget_min")
+    if user is not None and listing.created_by_id is None:
+        listing.created_by_id = user.id
+    listing.search_text = search_text_for(listing)
+    db.session.add(listing)
+    db.session.flush()
+    return listing
+
+
+_NULLABLE = {"budget_min", "budget_max", "deadline"}
+
+
+def set_status(listing: Listing, status: str, *, today: date | None = None) -> None:
+    """Move a listing to ``status`` if the rules allow it (import and API use this)."""
+    if status not in STATUSES:
+        raise ServiceError(f"status must be one of {', '.join(STATUSES)}", field="status")
+    if status == listing.status:
+        return
+    if status == "published":
+        publish_listing(listing, today=today)
+    elif status == "draft":
+        listing.status = "draft"
+    elif status == "awarded" and listing.kind != "challenge":
+        raise ServiceError("只有发榜需求可以标记为已揭榜。", field="status")
+    else:
+        listing.status = status
+        listing.closed_at = listing.closed_at or utcnow()
+
+
+def publish_listing(listing: Listing, *, today: date | None = None) -> None:
+    """Publish: the enterprise must be verified and the deadline still ahead."""
+    if not listing.enterprise.verified:
+        raise ServiceError(
+            "单位尚未通过审核，暂不能发布；可先保存为草稿。", code="not_verified", status=409
+        )
+    today = today or local_today()
+    if listing.deadline is not None and listing.deadline < today:
+        raise ServiceError("截止日期已过，请先修改截止日期。", field="deadline", status=409)
+    listing.status = "published"
+    listing.published_at = utcnow()
+    listing.closed_at = None
+    listing.moderation_reason = ""
+
+
+def close_listing(listing: Listing) -> None:
+    if listing.status not in ("published", "draft"):
+        raise ServiceError("该条目当前状态不能关闭。", code="bad_state", status=409)
+    listing.status = "closed"
+    listing.closed_at = utcnow()
+
+
+def renew_listing(listing: Listing, deadline: date, *, today: date | None = None) -> None:
+    """Give a closed or expired listing a new deadline and publish it again."""
+    today = today or local_today()
+    if deadline < today:
+        raise ServiceError("新的截止日期不能早于今天。", field="deadline")
+    if listing.status == "awarded":
+        raise ServiceError("已揭榜的需求不能续期。", code="bad_state", status=409)
+    listing.deadline = deadline
+    publish_listing(listing, today=today)
+
+
+def unpublish_listing(listing: Listing, reason: str, organizer) -> None:
+    """An organizer takes a listing down; the owner sees the reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("请填写下架原因。", field="reason")
+    listing.status = "draft"
+    listing.moderation_reason = reason[:500]
+    listing.moderated_at = utcnow()
+    listing.moderated_by_id = organizer.id
+
+
+def expire_listings(today: date | None = None) -> int:
+    """Published listings past their deadline become expired; returns how many."""
+    today = today or local_today()
+    rows = db.session.execute(
+        db.select(Listing).where(Listing.status == "published", Listing.deadline < today)
+    ).scalars()
+    count = 0
+    for listing in rows:
+        listing.status = "expired"
+        listing.closed_at = utcnow()
+        count += 1
+    db.session.flush()
+    return count
+
+
+def find_by_ref(ref: str) -> Listing | None:
+    return db.session.execute(db.select(Listing).where(Listing.ref == ref)).scalar_one_or_none()
+
+
+# --- permissions -------------------------------------------------------------------------
+
+
+def can_edit(user, listing: Listing) -> bool:
+    """Only the owning enterprise's members (and admins) edit a listing."""
+    if not user or not user.is_authenticated:
+        return False
+    return user.is_admin or (
+        user.enterprise_id is not None and user.enterprise_id == listing.enterprise_id
+    )
+
+
+def can_view(user, listing: Listing) -> bool:
+    if listing.status in PUBLIC_STATUSES:
+        return True
+    return can_edit(user, listing) or bool(user and user.is_authenticated and user.is_organizer)
+
+
+def can_see_confidential(user, listing: Listing) -> bool:
+    """Owner, organizers, and logged-in members of verified enterprises."""
+    if not user or not user.is_authenticated:
+        return False
+    if can_edit(user, listing) or user.is_organizer:
+        return True
+    return user.enterprise is not None and user.enterprise.verified
+
+
+# --- browse and search ----------------------------------------------------------------------
+
+
+@dataclass
+class BrowseFilters:
+    kind: str | None = None
+    category: str | None = None
+    chain: str | None = None
+    district: str | None = None
+    tier: str | None = None
+    status: str | None = "published"
+    q: str = ""
+    sort: str | None = None
+    enterprise_id: int | None = None
+    ref: str | None = None
+    terms: list[str] = field(default_factory=list)
+
+
+def browse_statement(filters: BrowseFilters, *, include_drafts_of: int | None = None):
+    """The SELECT for a page of listings under ``filters``; search terms in ``filters.terms``."""
+    stmt = db.select(Listing).join(Listing.enterprise).options(joinedload(Listing.enterprise))
+    if filters.ref:
+        stmt = stmt.where(Listing.ref == filters.ref)
+    if filters.kind in KINDS:
+        stmt = stmt.where(Listing.kind == filters.kind)
+    if filters.status in STATUSES:
+        stmt = stmt.where(Listing.status == filters.status)
+    if filters.status not in PUBLIC_STATUSES and include_drafts_of is None:
+        stmt = stmt.where(Listing.status.in_(PUBLIC_STATUSES))
+    elif include_drafts_of is not None:
+        stmt = stmt.where(
+            db.or_(
+                Listing.status.in_(PUBLIC_STATUSES), Listing.enterprise_id == include_drafts_of
+            )
+        )
+    if filters.category:
+        stmt = stmt.join(Listing.category).where(Category.code == filters.category)
+    if filters.chain:
+        stmt = stmt.join(Listing.chain).where(Chain.code == filters.chain)
+    if filters.district:
+        stmt = stmt.join(Enterprise.district).where(District.code == filters.district)
+    if filters.tier:
+        stmt = stmt.join(Enterprise.tier).where(Tier.code == filters.tier)
+    if filters.enterprise_id:
+        stmt = stmt.where(Listing.enterprise_id == filters.enterprise_id)
+
+    relevance = None
+    if filters.q.strip():
+        terms = _text().search_terms(filters.q)[:12]
+        filters.terms = terms
+        enterprise_ids = search_enterprise_ids(filters.q)
+        scores = [case((Listing.search_text.contains(f" {t} "), len(t)), else_=0) for t in terms]
+        if enterprise_ids:
+            scores.append(case((Listing.enterprise_id.in_(enterprise_ids), 10), else_=0))
+        relevance = sum(scores, literal(0)) if scores else literal(0)
+        stmt = stmt.where(relevance > 0)
+
+    sort = filters.sort if filters.sort in SORTS else ("relevance" if relevance is not None else "newest")
+    if sort == "relevance" and relevance is not None:
+        stmt = stmt.order_by(relevance.desc(), Listing.created_at.desc(), Listing.id.desc())
+    elif sort == "deadline":
+        stmt = stmt.order_by(
+            Listing.deadline.is_(None), Listing.deadline.asc(), Listing.id.desc()
+        )
+    else:
+        stmt = stmt.order_by(Listing.created_at.desc(), Listing.id.desc())
+    return stmt
+
+
+def paginate(stmt, page: int, per_page: int):
+    return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False, count=True)
