@@ -1,0 +1,873 @@
+"""TF-IDF matching of challenges against capabilities, with structured signals.
+
+A listing becomes a sparse vector of words (rjieba, domain dictionary) and
+character n-grams (so that 视觉检测 meets 机器视觉缺陷识别), title and keywords
+counted more than body text, sublinear tf, smoothed idf, features in more than
+``max_df`` of the documents dropped (they make every pair meet and cost most of
+the all-pairs product), rows L2-normalised, float32.
+
+The score of a pair is the cosine of the text vectors times a factor from the
+structured signals::
+
+    score = text * (1 + sum(weight_i * signal_i)) / (1 + sum(weight_i))
+
+so it stays in [0, 1], pairs without shared text score 0 however well their
+chains and categories fit, and among pairs with similar text the structured
+signals decide. Ties are broken by document id.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from matching.text import Tokenizer, default_tokenizer, normalize
+
+__all__ = [
+    "DEFAULT_CATEGORY_COMPAT",
+    "DEFAULT_TIER_LEVELS",
+    "FORMAT_VERSION",
+    "KINDS",
+    "Doc",
+    "Explanation",
+    "FormatVersionError",
+    "Match",
+    "Reason",
+    "SharedTerm",
+    "TfidfMatcher",
+]
+
+#: Version of the file :meth:`TfidfMatcher.save` writes; bump when the layout or
+#: the meaning of the stored arrays changes.
+FORMAT_VERSION = 1
+
+KINDS = ("challenge", "capability")
+_COUNTERPART = {"challenge": "capability", "capability": "challenge"}
+
+#: How well a capability of a category answers a challenge of a category
+#: (challenge category -> capability category -> 0..1). A procurement challenge
+#: wants supply; a scenario challenge wants products and projects for it.
+DEFAULT_CATEGORY_COMPAT: dict[str, dict[str, float]] = {
+    "rnd": {"rnd": 1.0, "project": 0.7, "talent": 0.4, "supply": 0.3, "scenario": 0.3},
+    "project": {"project": 1.0, "rnd": 0.7, "supply": 0.5, "scenario": 0.4, "talent": 0.3},
+    "supply": {"supply": 1.0, "procurement": 0.8, "project": 0.4, "rnd": 0.3},
+    "procurement": {"supply": 1.0, "procurement": 0.8, "project": 0.3},
+    "scenario": {"scenario": 1.0, "supply": 0.7, "rnd": 0.6, "project": 0.6},
+    "talent": {"talent": 1.0, "rnd": 0.4, "project": 0.3},
+    "finance": {"finance": 1.0},
+}
+
+#: The SME tiers of seed_data/taxonomies/tiers.csv, higher is more proven.
+DEFAULT_TIER_LEVELS: dict[str, float] = {
+    "seed": 0.2,
+    "innovative": 0.4,
+    "provincial": 0.6,
+    "little_giant": 0.8,
+    "champion": 1.0,
+}
+
+# Single characters that glue words together; an n-gram holding one of them
+# says nothing about the subject ("的激", "和视").
+_STOP_CHARS = "的了和与及或等在是为对将把被从以于并而也都就还又其之所该此这那个"
+_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_BITS = 21  # a code point fits in 21 bits; three of them in an int64
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    """A listing as the matcher sees it: plain strings, no ORM rows."""
+
+    id: Any
+    kind: str
+    title: str
+    text: str = ""
+    keywords: tuple[str, ...] = ()
+    chain: str | None = None
+    category: str | None = None
+    district: str | None = None
+    tier: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            msg = f"Doc.kind must be one of {KINDS}, not {self.kind!r}"
+            raise ValueError(msg)
+        if isinstance(self.keywords, str) or not isinstance(self.keywords, tuple):
+            keywords = [self.keywords] if isinstance(self.keywords, str) else self.keywords
+            object.__setattr__(self, "keywords", tuple(keywords))
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why two listings match: a stable ``code`` plus the same in Chinese and English."""
+
+    code: str
+    zh: str
+    en: str
+    #: The values the sentence mentions (chain code, shared terms …), for re-wording.
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A counterpart listing, its score in [0, 1] and the structured reasons."""
+
+    id: Any
+    score: float
+    reasons: tuple[Reason, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SharedTerm:
+    """A term both listings contain and its share of the text similarity."""
+
+    term: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """The score of a pair taken apart: text similarity, shared terms, structured reasons."""
+
+    a: Any
+    b: Any
+    score: float
+    text_score: float
+    terms: tuple[SharedTerm, ...]
+    reasons: tuple[Reason, ...]
+
+    def summary(self, lang: str = "zh") -> str:
+        """All reasons as one sentence, in Chinese (``zh``) or English (``en``)."""
+        sep = "；" if lang == "zh" else "; "
+        return sep.join(getattr(r, "en" if lang == "en" else "zh") for r in self.reasons)
+
+
+class FormatVersionError(ValueError):
+    """A saved matcher was written by another version of the file format."""
+
+
+def _is_cjk(codes: np.ndarray) -> np.ndarray:
+    out = np.zeros(codes.shape, dtype=bool)
+    for lo, hi in _CJK_RANGES:
+        out |= (codes >= lo) & (codes <= hi)
+    return out
+
+
+_STOP_CODES = np.array(sorted(ord(c) for c in _STOP_CHARS), dtype=np.int64)
+
+
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+
+
+def _ngram_keys(codes: np.ndarray, sizes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Keys of the CJK character n-grams of ``codes`` and their start positions."""
+    good = _is_cjk(codes) & ~np.isin(codes, _STOP_CODES)
+    keys, starts = [], []
+    for n in sizes:
+        if len(codes) < n:
+            continue
+        m = len(codes) - n + 1
+        ok = good[:m].copy()
+        key = codes[:m].copy()
+        for j in range(1, n):
+            ok &= good[j : j + m]
+            key = (key << _BITS) | codes[j : j + m]
+        pos = np.flatnonzero(ok)
+        keys.append(key[pos])
+        starts.append(pos)
+    if not keys:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(keys), np.concatenate(starts)
+
+
+def _key_text(key: int) -> str:
+    chars = []
+    while key:
+        chars.append(chr(key & ((1 << _BITS) - 1)))
+        key >>= _BITS
+    return "".join(reversed(chars))
+
+
+class TfidfMatcher(BaseEstimator):
+    """Rank challenges against capabilities and back by blended TF-IDF similarity.
+
+    Parameters (scikit-learn style: stored as given, used by :meth:`fit`):
+
+    title_weight, keyword_weight, body_weight
+        How often a term in that field counts (before sublinear tf).
+    ngram_range
+        Sizes of the CJK character n-grams, inclusive, within 2..3; n-grams
+        never cross punctuation, Latin text or a stop character (的, 和 …).
+    ngram_weight
+        Weight of the n-gram features against the word features.
+    max_df
+        Drop features in more than this share (float) or number (int) of documents.
+    chain_weight, related_chain_weight
+        Same chain; a different chain of the same group (``chain_groups``).
+    category_weight, category_compat
+        Compatibility of the challenge's and the capability's categories
+        (defaults to :data:`DEFAULT_CATEGORY_COMPAT`).
+    district_weight
+        Same district.
+    tier_weight, tier_levels
+        The capability side's SME tier (defaults to :data:`DEFAULT_TIER_LEVELS`).
+    n_candidates
+        Counterparts per document kept from the text product before the
+        structured signals re-rank them in :meth:`top_pairs`.
+    n_jobs
+        Threads for the all-pairs product.
+    tokenizer
+        A :class:`~matching.text.Tokenizer`; by default the one
+        :func:`matching.configure` set up when ``fit`` runs.
+    """
+
+    def __init__(
+        self,
+        *,
+        title_weight: float = 3.0,
+        keyword_weight: float = 3.0,
+        body_weight: float = 1.0,
+        ngram_range: tuple[int, int] = (2, 3),
+        ngram_weight: float = 0.7,
+        max_df: float | int = 0.05,
+        chain_weight: float = 0.3,
+        related_chain_weight: float = 0.1,
+        chain_groups: Mapping[str, str] | None = None,
+        category_weight: float = 0.3,
+        category_compat: Mapping[str, Mapping[str, float]] | None = None,
+        district_weight: float = 0.05,
+        tier_weight: float = 0.05,
+        tier_levels: Mapping[str, float] | None = None,
+        n_candidates: int = 40,
+        n_jobs: int = 2,
+        tokenizer: Tokenizer | None = None,
+    ) -> None:
+        self.title_weight = title_weight
+        self.keyword_weight = keyword_weight
+        self.body_weight = body_weight
+        self.ngram_range = ngram_range
+        self.ngram_weight = ngram_weight
+        self.max_df = max_df
+        self.chain_weight = chain_weight
+        self.related_chain_weight = related_chain_weight
+        self.chain_groups = chain_groups
+        self.category_weight = category_weight
+        self.category_compat = category_compat
+        self.district_weight = district_weight
+        self.tier_weight = tier_weight
+        self.tier_levels = tier_levels
+        self.n_candidates = n_candidates
+        self.n_jobs = n_jobs
+        self.tokenizer = tokenizer
+
+    # ------------------------------------------------------------ features
+
+    def _fields(self, doc: Doc) -> list[tuple[str, float]]:
+        return [
+            (normalize(doc.title), self.title_weight),
+            (normalize(" ".join(doc.keywords)), self.keyword_weight),
+            (normalize(doc.text), self.body_weight),
+        ]
+
+    def _analyze(
+        self, docs: Sequence[Doc], tokenizer: Tokenizer
+    ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Words (with doc index and weight) and n-gram keys (with doc index and weight)."""
+        words: list[str] = []
+        word_doc: list[int] = []
+        word_w: list[float] = []
+        pieces: list[str] = []
+        piece_doc: list[int] = []
+        piece_w: list[float] = []
+        for i, doc in enumerate(docs):
+            for text, weight in self._fields(doc):
+                if not text:
+                    continue
+                toks = tokenizer.cut_normalized(text)
+                words.extend(toks)
+                word_doc.extend([i] * len(toks))
+                word_w.extend([weight] * len(toks))
+                pieces.append(text)
+                piece_doc.append(i)
+                piece_w.append(weight)
+        # One pass of numpy over all texts joined by a separator n-grams cannot cross.
+        lo, hi = self.ngram_range
+        sizes = list(range(lo, hi + 1))
+        codes = _codes("\n".join(pieces))
+        keys, starts = _ngram_keys(codes, sizes)
+        lengths = np.fromiter((len(p) + 1 for p in pieces), dtype=np.int64, count=len(pieces))
+        owner = np.repeat(np.arange(len(pieces)), lengths)[starts] if len(pieces) else starts
+        return (
+            words,
+            np.asarray(word_doc, dtype=np.int64),
+            np.asarray(word_w, dtype=np.float32),
+            keys,
+            np.asarray(piece_doc, dtype=np.int64)[owner] if len(pieces) else owner,
+            np.asarray(piece_w, dtype=np.float32)[owner] if len(pieces) else owner,
+        )
+
+    def fit(self, docs: Iterable[Doc], y: None = None) -> TfidfMatcher:
+        """Learn the vocabulary, idf and vectors of ``docs``; returns ``self``."""
+        docs = list(docs)
+        ids = [d.id for d in docs]
+        if len(set(ids)) != len(ids):
+            msg = "Doc ids must be unique"
+            raise ValueError(msg)
+        lo, hi = self.ngram_range
+        if not (2 <= lo <= hi <= 3):
+            # Single characters come from segmentation; n-grams of one would make every pair meet.
+            msg = f"ngram_range must satisfy 2 <= lo <= hi <= 3, not {self.ngram_range!r}"
+            raise ValueError(msg)
+        tokenizer = self.tokenizer if self.tokenizer is not None else default_tokenizer()
+        n = len(docs)
+        words, wdoc, ww, keys, kdoc, kw = self._analyze(docs, tokenizer)
+
+        vocab: dict[str, int] = {}
+        setdefault = vocab.setdefault
+        wcol = np.fromiter(
+            (setdefault(w, len(vocab)) for w in words), dtype=np.int64, count=len(words)
+        )
+        ngram_keys, kcol = np.unique(keys, return_inverse=True)
+        n_words = len(vocab)
+        n_feat = n_words + len(ngram_keys)
+        tf = sp.csr_matrix(
+            (
+                np.concatenate([ww, kw]).astype(np.float32),
+                (np.concatenate([wdoc, kdoc]), np.concatenate([wcol, kcol + n_words])),
+            ),
+            shape=(n, n_feat),
+        )
+        tf.sum_duplicates()
+        df = np.bincount(tf.indices, minlength=n_feat)
+        limit = self.max_df if isinstance(self.max_df, int) else self.max_df * n
+        keep = df <= max(limit, 1)
+
+        self.tokenizer_ = tokenizer
+        self.n_docs_ = n
+        self.idf_ = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
+        self.idf_unseen_ = float(math.log(1 + n) + 1)
+        self.column_ = np.where(keep, np.cumsum(keep) - 1, -1)
+        self.word_index_ = vocab
+        self.ngram_keys_ = ngram_keys
+        self.n_features_ = int(keep.sum())
+        self.n_dropped_features_ = int((~keep).sum())
+        self.X_ = self._weigh(tf, n_words)
+        self._fit_meta(docs)
+        return self
+
+    def _weigh(self, tf: sp.csr_matrix, n_words: int, extra_norm: np.ndarray | None = None):
+        """Sublinear tf × idf × block weight, pruned columns dropped, rows L2-normalised."""
+        tf = tf.tocsr().astype(np.float32)
+        data = tf.data
+        data[:] = np.where(data > 1, 1 + np.log(np.maximum(data, 1)), data)
+        data *= self.idf_[tf.indices]
+        data[tf.indices >= n_words] *= self.ngram_weight
+        cols = self.column_[tf.indices]
+        rows = np.repeat(np.arange(tf.shape[0]), np.diff(tf.indptr))
+        kept = cols >= 0
+        X = sp.csr_matrix(
+            (data[kept], (rows[kept], cols[kept])), shape=(tf.shape[0], self.n_features_)
+        )
+        norm2 = np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel()
+        if extra_norm is not None:
+            norm2 += extra_norm
+        scale = np.zeros_like(norm2)
+        np.divide(1.0, np.sqrt(norm2), out=scale, where=norm2 > 0)
+        X = sp.csr_matrix(sp.diags(scale.astype(np.float32)) @ X, dtype=np.float32)
+        X.sort_indices()
+        return X
+
+    def transform(self, docs: Iterable[Doc]) -> sp.csr_matrix:
+        """The text vectors of ``docs`` (known or new) in the fitted feature space."""
+        check_is_fitted(self, "X_")
+        docs = list(docs)
+        words, wdoc, ww, keys, kdoc, kw = self._analyze(docs, self.tokenizer_)
+        n_words = len(self.word_index_)
+        get = self.word_index_.get
+        wcol = np.fromiter((get(w, -1) for w in words), dtype=np.int64, count=len(words))
+        pos = np.searchsorted(self.ngram_keys_, keys)
+        pos = np.minimum(pos, max(len(self.ngram_keys_) - 1, 0))
+        known = (
+            self.ngram_keys_[pos] == keys if len(self.ngram_keys_) else np.zeros(len(keys), bool)
+        )
+        kcol = np.where(known, pos + n_words, -1)
+        cols = np.concatenate([wcol, kcol])
+        rows = np.concatenate([wdoc, kdoc])
+        vals = np.concatenate([ww, kw]).astype(np.float32)
+        seen = cols >= 0
+        # Features the index has never seen still count in the document's length.
+        extra = np.zeros(len(docs))
+        if not seen.all():
+            labels = [("w", w) for w in words] + [("g", int(x)) for x in keys]
+            unseen: dict[tuple[int, tuple[str, Any]], float] = {}
+            for t in np.flatnonzero(~seen):
+                slot = (int(rows[t]), labels[t])
+                unseen[slot] = unseen.get(slot, 0.0) + float(vals[t])
+            for (r, (tag, _)), t in unseen.items():
+                w = (1 + math.log(t) if t > 1 else t) * self.idf_unseen_
+                w *= self.ngram_weight if tag == "g" else 1.0
+                extra[r] += w * w
+        tf = sp.csr_matrix(
+            (vals[seen], (rows[seen], cols[seen])), shape=(len(docs), len(self.idf_))
+        )
+        tf.sum_duplicates()
+        return self._weigh(tf, n_words, extra)
+
+    # ------------------------------------------------------- structured signals
+
+    def _fit_meta(self, docs: Sequence[Doc]) -> None:
+        groups = dict(self.chain_groups or {})
+        compat = (
+            self.category_compat if self.category_compat is not None else DEFAULT_CATEGORY_COMPAT
+        )
+        tiers = self.tier_levels if self.tier_levels is not None else DEFAULT_TIER_LEVELS
+        self.ids_ = [d.id for d in docs]
+        self.position_ = {d.id: i for i, d in enumerate(docs)}
+        self.records_ = [(d.kind, d.chain, d.category, d.district, d.tier) for d in docs]
+        # Ties are broken by id, whatever the order the documents came in.
+        order = sorted(range(len(docs)), key=lambda i: (type(self.ids_[i]).__name__, self.ids_[i]))
+        self.tiebreak_ = np.empty(len(docs), dtype=np.int64)
+        self.tiebreak_[order] = np.arange(len(docs))
+        self.kind_ = np.array([KINDS.index(d.kind) for d in docs], dtype=np.int8)
+        self.chain_codes_ = {
+            c: i + 1 for i, c in enumerate(sorted({*groups, *(d.chain for d in docs if d.chain)}))
+        }
+        self.group_codes_ = {g: i + 1 for i, g in enumerate(sorted(set(groups.values())))}
+        self.chain_group_ = {c: self.group_codes_[g] for c, g in groups.items()}
+        cats = sorted(
+            {
+                *compat,
+                *(c for m in compat.values() for c in m),
+                *(d.category for d in docs if d.category),
+            }
+        )
+        self.category_codes_ = {c: i + 1 for i, c in enumerate(cats)}
+        table = np.zeros((len(cats) + 1, len(cats) + 1), dtype=np.float32)
+        for a, row in compat.items():
+            for b, v in row.items():
+                table[self.category_codes_[a], self.category_codes_[b]] = v
+        self.category_table_ = table
+        self.district_codes_ = {
+            d: i + 1 for i, d in enumerate(sorted({d.district for d in docs if d.district}))
+        }
+        self.tier_levels_ = dict(tiers)
+        self.meta_ = self._meta(docs)
+        self.by_kind_ = {kind: np.flatnonzero(self.kind_ == k) for k, kind in enumerate(KINDS)}
+        self.XT_ = {kind: self.X_[rows].T.tocsr() for kind, rows in self.by_kind_.items()}
+
+    def _meta(self, docs: Sequence[Doc]) -> dict[str, np.ndarray]:
+        chain = np.array(
+            [self.chain_codes_.get(d.chain, -1) if d.chain else 0 for d in docs], dtype=np.int32
+        )
+        return {
+            "kind": np.array([KINDS.index(d.kind) for d in docs], dtype=np.int8),
+            "chain": chain,
+            "group": np.array(
+                [self.chain_group_.get(d.chain, 0) if d.chain else 0 for d in docs], dtype=np.int32
+            ),
+            "category": np.array(
+                [self.category_codes_.get(d.category, 0) if d.category else 0 for d in docs],
+                dtype=np.int32,
+            ),
+            "district": np.array(
+                [self.district_codes_.get(d.district, -1) if d.district else 0 for d in docs],
+                dtype=np.int32,
+            ),
+            "tier": np.array(
+                [float(self.tier_levels_.get(d.tier, 0.0)) if d.tier else 0.0 for d in docs],
+                dtype=np.float32,
+            ),
+        }
+
+    def _signals(
+        self, qa: dict[str, np.ndarray], ia: np.ndarray, qb: dict[str, np.ndarray], ib: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """Signals in [0, 1] of the pairs (qa[ia[t]], qb[ib[t]]), oriented challenge first."""
+        a_is_ch = qa["kind"][ia] == 0
+        b_is_ch = qb["kind"][ib] == 0
+        # The category table reads challenge -> capability; a capability-first pair is flipped.
+        flip = ~a_is_ch & b_is_ch
+        ca, cb = qa["category"][ia], qb["category"][ib]
+        cat = np.where(flip, self.category_table_[cb, ca], self.category_table_[ca, cb])
+        chain_a, chain_b = qa["chain"][ia], qb["chain"][ib]
+        same_chain = (chain_a > 0) & (chain_a == chain_b)
+        group_a, group_b = qa["group"][ia], qb["group"][ib]
+        related = ~same_chain & (group_a > 0) & (group_a == group_b)
+        da, db = qa["district"][ia], qb["district"][ib]
+        tier = np.where(~b_is_ch, qb["tier"][ib], np.where(~a_is_ch, qa["tier"][ia], 0.0))
+        return {
+            "same_chain": same_chain,
+            "related_chain": related,
+            "category": cat,
+            "same_district": (da > 0) & (da == db),
+            "tier": tier.astype(np.float32),
+        }
+
+    def _boost_max(self) -> float:
+        return (
+            1
+            + max(self.chain_weight, self.related_chain_weight)
+            + self.category_weight
+            + self.district_weight
+            + self.tier_weight
+        )
+
+    def _blend(self, text: np.ndarray, sig: dict[str, np.ndarray]) -> np.ndarray:
+        boost = (
+            1
+            + self.chain_weight * sig["same_chain"]
+            + self.related_chain_weight * sig["related_chain"]
+            + self.category_weight * sig["category"]
+            + self.district_weight * sig["same_district"]
+            + self.tier_weight * sig["tier"]
+        )
+        score = np.clip(text, 0, 1) * boost / self._boost_max()
+        # Rounded so that every path (rank, top_pairs, brute force) sorts ties alike.
+        return np.round(score.astype(np.float64), 6)
+
+    # ---------------------------------------------------------------- reasons
+
+    def _reasons(self, a: tuple, b: tuple, sig: Mapping[str, Any]) -> tuple[Reason, ...]:
+        """Reasons in words for a pair of records (kind, chain, category, district, tier)."""
+        out = []
+        if sig["same_chain"]:
+            out.append(
+                Reason(
+                    "same_chain",
+                    f"同属{a[1]}产业链",
+                    f"Same industry chain ({a[1]})",
+                    {"chain": a[1]},
+                )
+            )
+        elif sig["related_chain"]:
+            out.append(
+                Reason(
+                    "related_chain",
+                    f"产业链相关（{a[1]}与{b[1]}）",
+                    f"Related industry chains ({a[1]} and {b[1]})",
+                    {"chains": (a[1], b[1])},
+                )
+            )
+        ch, ca = (a, b) if a[0] == "challenge" or b[0] != "challenge" else (b, a)
+        cat = float(sig["category"])
+        if cat >= 0.5:
+            out.append(
+                Reason(
+                    "compatible_category",
+                    f"需求类别与能力类别相符（{ch[2]}→{ca[2]}）",
+                    f"Compatible categories ({ch[2]} → {ca[2]})",
+                    {"challenge": ch[2], "capability": ca[2], "fit": cat},
+                )
+            )
+        elif ch[2] and ca[2] and cat == 0:
+            out.append(
+                Reason(
+                    "category_mismatch",
+                    f"类别不太相符（{ch[2]}→{ca[2]}）",
+                    f"Categories do not fit well ({ch[2]} → {ca[2]})",
+                    {"challenge": ch[2], "capability": ca[2], "fit": cat},
+                )
+            )
+        if sig["same_district"]:
+            out.append(
+                Reason(
+                    "same_district",
+                    f"同在{a[3]}区域",
+                    f"Same district ({a[3]})",
+                    {"district": a[3]},
+                )
+            )
+        if float(sig["tier"]) >= 0.6:
+            out.append(
+                Reason(
+                    "proven_supplier",
+                    f"能力方为{ca[4]}梯度企业",
+                    f"Capability holder is a {ca[4]} SME",
+                    {"tier": ca[4]},
+                )
+            )
+        return tuple(out)
+
+    # ---------------------------------------------------------------- ranking
+
+    def _counterparts(self, doc: Doc, kinds: Iterable[str] | None) -> list[str]:
+        kinds = [_COUNTERPART[doc.kind]] if kinds is None else list(kinds)
+        for kind in kinds:
+            if kind not in KINDS:
+                msg = f"kinds must be among {KINDS}, not {kind!r}"
+                raise ValueError(msg)
+        return kinds
+
+    def _top(self, scores: np.ndarray, cands: np.ndarray, k: int) -> np.ndarray:
+        """Positions of the k best, by score then id; zero scores never match."""
+        nz = np.flatnonzero(scores > 0)
+        if len(nz) > 4 * k:
+            cut = np.partition(scores[nz], len(nz) - k)[len(nz) - k]
+            nz = nz[scores[nz] >= cut]
+        order = np.lexsort((self.tiebreak_[cands[nz]], -scores[nz]))
+        return nz[order[:k]]
+
+    def rank(self, doc: Doc, k: int = 10, *, kinds: Iterable[str] | None = None) -> list[Match]:
+        """The k best counterparts of ``doc`` (fitted or new), best first, without a refit."""
+        check_is_fitted(self, "X_")
+        if k <= 0:
+            return []
+        q = self.transform([doc])
+        qmeta = self._meta([doc])
+        record = (doc.kind, doc.chain, doc.category, doc.district, doc.tier)
+        self_pos = self.position_.get(doc.id, -1)
+        all_cands, all_scores = [], []
+        for kind in self._counterparts(doc, kinds):
+            prod = (q @ self.XT_[kind]).tocsr()
+            cands = self.by_kind_[kind][prod.indices]
+            text = prod.data
+            if self_pos >= 0:
+                text = np.where(cands == self_pos, 0, text)
+            sig = self._signals(qmeta, np.zeros(len(cands), np.int64), self.meta_, cands)
+            all_cands.append(cands)
+            all_scores.append(self._blend(text, sig))
+        cands = np.concatenate(all_cands)
+        scores = np.concatenate(all_scores)
+        best = self._top(scores, cands, k)
+        best_c = cands[best]
+        sig = self._signals(qmeta, np.zeros(len(best_c), np.int64), self.meta_, best_c)
+        return [
+            Match(
+                self.ids_[c],
+                float(scores[b]),
+                self._reasons(record, self.records_[c], {n: v[t] for n, v in sig.items()}),
+            )
+            for t, (b, c) in enumerate(zip(best, best_c, strict=True))
+        ]
+
+    def top_pairs_arrays(self, k: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All documents' k best counterparts as arrays (row, counterpart, score).
+
+        Rows are sorted by document position, then best first. The text product
+        keeps ``max(k, n_candidates)`` counterparts per document (sparse_dot_topn,
+        ``n_jobs`` threads); the structured signals re-rank those.
+        """
+        from sparse_dot_topn import sp_matmul_topn
+
+        check_is_fitted(self, "X_")
+        out_r, out_c, out_s = [], [], []
+        top_n = max(k, self.n_candidates)
+        for kind in KINDS:
+            rows = self.by_kind_[kind]
+            cols = self.by_kind_[_COUNTERPART[kind]]
+            if k <= 0 or not len(rows) or not len(cols) or self.n_features_ == 0:
+                continue
+            prod = sp_matmul_topn(
+                self.X_[rows], self.XT_[_COUNTERPART[kind]], top_n=top_n, n_threads=self.n_jobs
+            ).tocoo()
+            ia, ib = rows[prod.row], cols[prod.col]
+            score = self._blend(prod.data, self._signals(self.meta_, ia, self.meta_, ib))
+            order = np.lexsort((self.tiebreak_[ib], -score, ia))
+            ia, ib, score = ia[order], ib[order], score[order]
+            starts = np.flatnonzero(np.r_[True, ia[1:] != ia[:-1]])
+            within = np.arange(len(ia)) - np.repeat(starts, np.diff(np.r_[starts, len(ia)]))
+            keep = (within < k) & (score > 0)
+            out_r.append(ia[keep])
+            out_c.append(ib[keep])
+            out_s.append(score[keep])
+        if not out_r:
+            empty = np.zeros(0, np.int64)
+            return empty, empty, np.zeros(0)
+        r, c, s = np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_s)
+        order = np.argsort(r, kind="stable")
+        return r[order], c[order], s[order]
+
+    def top_pairs(self, k: int = 10) -> dict[Any, list[Match]]:
+        """Every fitted document's k best counterparts, by id, best first."""
+        r, c, s = self.top_pairs_arrays(k)
+        result: dict[Any, list[Match]] = {i: [] for i in self.ids_}
+        sig = self._signals(self.meta_, r, self.meta_, c)
+        keys = np.stack(
+            [
+                sig["same_chain"],
+                sig["related_chain"],
+                sig["category"],
+                sig["same_district"],
+                sig["tier"],
+            ]
+        ).T
+        cache: dict[tuple, tuple[Reason, ...]] = {}
+        recs, ids = self.records_, self.ids_
+        for t, (a, b, score) in enumerate(zip(r.tolist(), c.tolist(), s.tolist(), strict=True)):
+            ra, rb = recs[a], recs[b]
+            key = (ra, rb, *keys[t].tolist())
+            reasons = cache.get(key)
+            if reasons is None:
+                reasons = cache[key] = self._reasons(ra, rb, {n: v[t] for n, v in sig.items()})
+            result[ids[a]].append(Match(ids[b], score, reasons))
+        return result
+
+    # ---------------------------------------------------------------- explain
+
+    def _feature_names(self) -> list[str]:
+        names = getattr(self, "_names", None)
+        if names is None:
+            n_words = len(self.word_index_)
+            names = [""] * self.n_features_
+            for word, col in self.word_index_.items():
+                if self.column_[col] >= 0:
+                    names[self.column_[col]] = word
+            for j, key in enumerate(self.ngram_keys_.tolist()):
+                col = self.column_[n_words + j]
+                if col >= 0:
+                    names[col] = _key_text(key)
+            self._names = names
+        return names
+
+    def _vector_and_meta(self, doc: Doc | Any) -> tuple[sp.csr_matrix, dict, tuple, Any]:
+        if isinstance(doc, Doc):
+            record = (doc.kind, doc.chain, doc.category, doc.district, doc.tier)
+            return self.transform([doc]), self._meta([doc]), record, doc.id
+        if doc not in self.position_:
+            msg = f"no fitted document has id {doc!r}"
+            raise KeyError(msg)
+        pos = self.position_[doc]
+        meta = {name: v[pos : pos + 1] for name, v in self.meta_.items()}
+        return self.X_[pos], meta, self.records_[pos], doc
+
+    def explain(self, a: Doc | Any, b: Doc | Any, *, n_terms: int = 10) -> Explanation:
+        """Why ``a`` and ``b`` match: shared terms with their weights and the structured reasons.
+
+        Each may be a :class:`Doc` or the id of a fitted document.
+        """
+        check_is_fitted(self, "X_")
+        va, ma, ra, ida = self._vector_and_meta(a)
+        vb, mb, rb, idb = self._vector_and_meta(b)
+        shared = va.multiply(vb).tocsr()
+        text = float(shared.sum())
+        sig = self._signals(ma, np.zeros(1, np.int64), mb, np.zeros(1, np.int64))
+        score = float(self._blend(np.array([text]), sig)[0])
+        names = self._feature_names()
+        contrib = sorted(
+            zip(shared.indices.tolist(), shared.data.tolist(), strict=True), key=lambda t: -t[1]
+        )
+        # Words first; an n-gram inside a word already listed adds to that word.
+        words: dict[str, float] = {}
+        grams: list[tuple[str, float]] = []
+        n_words_cols = set(self.column_[: len(self.word_index_)].tolist())
+        for col, w in contrib:
+            (
+                words.__setitem__(names[col], w)
+                if col in n_words_cols
+                else grams.append((names[col], w))
+            )
+        for gram, w in grams:
+            host = next((word for word in words if gram in word), None)
+            if host is None:
+                words[gram] = w
+            else:
+                words[host] += w
+        terms = tuple(
+            SharedTerm(t, round(w, 6))
+            for t, w in sorted(words.items(), key=lambda t: (-t[1], t[0]))
+        )[:n_terms]
+        reasons = self._reasons(ra, rb, {n: v[0] for n, v in sig.items()})
+        if terms:
+            shown = [t.term for t in terms[:5]]
+            text_reason = Reason(
+                "shared_terms",
+                "共同关键词：" + "、".join(shown),
+                "Shared terms: " + ", ".join(shown),
+                {"terms": shown, "text_score": round(text, 6)},
+            )
+        else:
+            text_reason = Reason("no_shared_terms", "没有共同关键词", "No terms in common", {})
+        return Explanation(ida, idb, score, round(text, 6), terms, (text_reason, *reasons))
+
+    # ---------------------------------------------------------------- persistence
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the fitted matcher to ``path`` (numpy .npz, no pickle), atomically."""
+        check_is_fitted(self, "X_")
+        params = {k: v for k, v in self.get_params().items() if k != "tokenizer"}
+        params["ngram_range"] = list(params["ngram_range"])
+        meta = {
+            "format": "rongtong-matcher",
+            "version": FORMAT_VERSION,
+            "params": params,
+            "tokenizer": self.tokenizer_.state(),
+            "ids": self.ids_,
+            "records": self.records_,
+            "words": list(self.word_index_),
+            "n_docs": self.n_docs_,
+            "idf_unseen": self.idf_unseen_,
+            "n_dropped_features": self.n_dropped_features_,
+        }
+        path = Path(path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(
+                    fh,
+                    meta=np.array(json.dumps(meta, ensure_ascii=False)),
+                    X_data=self.X_.data,
+                    X_indices=self.X_.indices,
+                    X_indptr=self.X_.indptr,
+                    X_shape=np.array(self.X_.shape),
+                    idf=self.idf_,
+                    column=self.column_,
+                    ngram_keys=self.ngram_keys_,
+                )
+            # Readers (web workers) see the old file or the new one, never half of one.
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> TfidfMatcher:
+        """Read a matcher :meth:`save` wrote; another format version raises FormatVersionError."""
+        with np.load(path, allow_pickle=False) as f:
+            try:
+                meta = json.loads(str(f["meta"]))
+            except KeyError:
+                meta = {}
+            if meta.get("format") != "rongtong-matcher":
+                msg = f"{os.fspath(path)} is not a saved matcher"
+                raise ValueError(msg)
+            if meta.get("version") != FORMAT_VERSION:
+                msg = (
+                    f"{os.fspath(path)} holds a matcher in format version {meta.get('version')}; "
+                    f"this code reads version {FORMAT_VERSION}. Rebuild the index "
+                    "(flask match rebuild)."
+                )
+                raise FormatVersionError(msg)
+            arrays = {name: f[name] for name in f.files if name != "meta"}
+        params = meta["params"]
+        params["ngram_range"] = tuple(params["ngram_range"])
+        self = cls(**params, tokenizer=None)
+        self.tokenizer_ = Tokenizer.from_state(meta["tokenizer"])
+        self.n_docs_ = meta["n_docs"]
+        self.idf_ = arrays["idf"]
+        self.idf_unseen_ = meta["idf_unseen"]
+        self.column_ = arrays["column"]
+        self.word_index_ = {w: i for i, w in enumerate(meta["words"])}
+        self.ngram_keys_ = arrays["ngram_keys"]
+        self.n_features_ = int(arrays["X_shape"][1])
+        self.n_dropped_features_ = meta["n_dropped_features"]
+        self.X_ = sp.csr_matrix(
+            (arrays["X_data"], arrays["X_indices"], arrays["X_indptr"]),
+            shape=tuple(arrays["X_shape"]),
+        )
+        docs = [
+            Doc(id=i, kind=r[0], title="", chain=r[1], category=r[2], district=r[3], tier=r[4])
+            for i, r in zip(meta["ids"], meta["records"], strict=True)
+        ]
+        self._fit_meta(docs)
+        return self
