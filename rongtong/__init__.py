@@ -9,8 +9,8 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from . import extensions as ext
 from .config import DefaultConfig, database_url_from_env
-from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -90,17 +90,17 @@ def _init_extensions(app: Flask) -> None:
     from .accounts.services import load_user_from_session
     from .core.i18n import select_locale, select_timezone
 
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
-    login_manager.init_app(app)
-    login_manager.login_view = "accounts.login"
-    login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
-    login_manager.user_loader(load_user_from_session)
-    csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    limiter.init_app(app)
-    api.init_app(app)
+    ext.db.init_app(app)
+    ext.migrate.init_app(app, ext.db, directory=str(Path(__file__).parent / "migrations"))
+    ext.login_manager.init_app(app)
+    ext.login_manager.login_view = "accounts.login"
+    ext.login_manager.login_message_category = "info"
+    ext.login_manager.session_protection = "basic"
+    ext.login_manager.user_loader(load_user_from_session)
+    ext.csrf.init_app(app)
+    ext.babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    ext.limiter.init_app(app)
+    ext.api.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from flask import g, request_started
 import sqlalchemy as sa
 from flask_sqlalchemy.session import Session as FlaskSession
 
@@ -57,6 +58,11 @@ TEST_CONFIG = {
 }
 
 
+def _fresh_g(sender, **extra):
+    """Requests reuse the test's app context; give each one a fresh ``g`` as in production."""
+    g.__dict__.clear()
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     url = _database_url(tmp_path_factory)
@@ -64,6 +70,7 @@ def app(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
     app.instance_path = str(instance)
+    request_started.connect(_fresh_g, app)
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -96,7 +103,11 @@ def db_session(request, app):
         transaction = connection.begin()
         original = db.session
         db.session = db._make_scoped_session(
-            {"class_": _BoundSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
+            {
+                "class_": _BoundSession,
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+            }
         )
         limiter.reset()
         try:
@@ -181,9 +192,7 @@ def make_enterprise():
             "name": overrides.pop("name", f"测试企业{n}号科技有限公司"),
             "credit_code": overrides.pop("credit_code", valid_credit_code()),
             "kind": _term(EnterpriseKind, overrides.pop("kind", "sme")),
-            "tier": (
-                _term(Tier, t) if (t := overrides.pop("tier", "innovative")) else None
-            ),
+            "tier": (_term(Tier, t) if (t := overrides.pop("tier", "innovative")) else None),
             "district": _term(District, overrides.pop("district", "huangpu")),
             "chains": chains_by_codes(overrides.pop("chains", ["robotics"])),
             "description": overrides.pop("description", "测试用企业。"),

@@ -3,14 +3,16 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from ..core.forms import TaxonomySelect, wrap
+from ..core.forms import TOO_LONG, TaxonomySelect, wrap
 from ..core.validators import validate_credit_code
 
 PASSWORD_LENGTH = Length(min=10, max=128, message=_l("密码长度应为 10–128 位。"))
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("邮箱"), validators=[DataRequired(_l("请填写邮箱。")), Length(max=254)])
+    email = EmailField(
+        _l("邮箱"), validators=[DataRequired(_l("请填写邮箱。")), Length(max=254, message=TOO_LONG)]
+    )
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请填写密码。"))])
     remember = BooleanField(_l("记住我"))
     submit = SubmitField(_l("登录"))
@@ -22,10 +24,12 @@ class RegisterForm(FlaskForm):
         validators=[
             DataRequired(_l("请填写邮箱。")),
             Email(message=_l("邮箱格式不正确。"), check_deliverability=False),
-            Length(max=254),
+            Length(max=254, message=TOO_LONG),
         ],
     )
-    name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=80)])
+    name = StringField(
+        _l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=80, message=TOO_LONG)]
+    )
     password = PasswordField(
         _l("密码"), validators=[DataRequired(_l("请设置密码。")), PASSWORD_LENGTH]
     )
@@ -33,7 +37,8 @@ class RegisterForm(FlaskForm):
         _l("确认密码"), validators=[EqualTo("password", message=_l("两次输入的密码不一致。"))]
     )
     enterprise_name = StringField(
-        _l("单位名称"), validators=[DataRequired(_l("请填写单位名称。")), Length(max=120)]
+        _l("单位名称"),
+        validators=[DataRequired(_l("请填写单位名称。")), Length(max=120, message=TOO_LONG)],
     )
     credit_code = StringField(
         _l("统一社会信用代码"),
@@ -58,7 +63,8 @@ class ChangePasswordForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(
-        _l("令牌用途"), validators=[DataRequired(_l("请填写令牌用途。")), Length(max=80)]
+        _l("令牌用途"),
+        validators=[DataRequired(_l("请填写令牌用途。")), Length(max=80, message=TOO_LONG)],
     )
     submit = SubmitField(_l("生成令牌"))
 

@@ -12,7 +12,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..core.forms import taxonomy_choices
+from ..core.forms import select_choices
 from ..core.services import ServiceError
 from ..core.web import is_safe_url
 from ..enterprises import services as enterprise_services
@@ -76,8 +76,8 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegisterForm()
-    form.kind.choices = taxonomy_choices(EnterpriseKind, blank=_("请选择"))
-    form.district.choices = taxonomy_choices(District, blank=_("请选择"))
+    form.kind.choices = select_choices(EnterpriseKind, blank=_("请选择"))
+    form.district.choices = select_choices(District, blank=_("请选择"))
     if form.validate_on_submit():
         if services.email_taken(form.email.data):
             form.email.errors.append(_("该邮箱已注册。"))
@@ -130,7 +130,7 @@ def profile():
         else:
             services.change_password(current_user, password_form.password.data)
             db.session.commit()
-            login_user(current_user)
+            login_user(current_user._get_current_object())
             flash(_("密码已修改，其他设备上的登录已失效。"), "success")
             return redirect(url_for("accounts.profile"))
     elif token_form.submit.data and token_form.validate_on_submit():

@@ -1,7 +1,7 @@
 """Form pieces shared by features: taxonomy choices and validators that wrap ours."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SelectMultipleField
+from wtforms import SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import ValidationError as WTFValidationError
 
 from ..extensions import db
@@ -17,19 +17,28 @@ def taxonomy_choices(model, *, blank: str | None = None) -> list[tuple[str, str]
     return ([("", blank)] if blank is not None else []) + choices
 
 
+def select_choices(model, *, blank: str | None = None) -> list[SelectChoice]:
+    """``taxonomy_choices`` as WTForms choices."""
+    return [SelectChoice(code, label) for code, label in taxonomy_choices(model, blank=blank)]
+
+
+def _values(choices) -> set[str]:
+    return {choice.value for choice in choices}
+
+
 class TaxonomySelect(SelectField):
     """A select of one vocabulary's codes; an unknown code fails with a message."""
 
     def pre_validate(self, form):
         if self.data in ("", None) and not self.flags.required:
             return
-        if self.data not in {code for code, _ in self.choices}:
+        if self.data not in _values(self.choices):
             raise WTFValidationError(_l("请选择列表中的一项。"))
 
 
 class TaxonomyMultiSelect(SelectMultipleField):
     def pre_validate(self, form):
-        allowed = {code for code, _ in self.choices}
+        allowed = _values(self.choices)
         if any(value not in allowed for value in self.data or ()):
             raise WTFValidationError(_l("请选择列表中的选项。"))
 
@@ -48,3 +57,7 @@ def wrap(check):
             field.data = result
 
     return validator
+
+
+#: WTForms fills in %(max)d.
+TOO_LONG = _l("不能超过 %(max)d 个字符。")

@@ -10,9 +10,9 @@ def select_locale() -> str:
         return current_user.locale
     if session.get("lang") in languages:
         return session["lang"]
-    return request.accept_languages.best_match(languages) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
 
 
 def select_timezone() -> str:

@@ -43,9 +43,7 @@ def validate_credit_code(value: str) -> str:
     if not code:
         raise ValidationError(_l("请填写统一社会信用代码。"))
     if len(code) != 18:
-        raise ValidationError(
-            _l("统一社会信用代码应为 18 位，当前为 %(n)d 位。", n=len(code))
-        )
+        raise ValidationError(_l("统一社会信用代码应为 18 位，当前为 %(n)d 位。", n=len(code)))
     bad = sorted({c for c in code if c not in CREDIT_CODE_ALPHABET})
     if bad:
         raise ValidationError(

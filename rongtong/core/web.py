@@ -43,9 +43,7 @@ def highlight(text: str, terms) -> Markup:
 def register(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
-    app.jinja_env.filters["datetime"] = (
-        lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
-    )
+    app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
     app.jinja_env.filters["highlight"] = highlight
     app.jinja_env.globals["current_language"] = lambda: str(get_locale() or "zh")
 

@@ -3,13 +3,14 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ..core.forms import TaxonomyMultiSelect, TaxonomySelect, wrap
+from ..core.forms import TOO_LONG, TaxonomyMultiSelect, TaxonomySelect, wrap
 from ..core.validators import validate_credit_code, validate_mobile, validate_website
 
 
 class EnterpriseForm(FlaskForm):
     name = StringField(
-        _l("单位名称"), validators=[DataRequired(_l("请填写单位名称。")), Length(max=120)]
+        _l("单位名称"),
+        validators=[DataRequired(_l("请填写单位名称。")), Length(max=120, message=TOO_LONG)],
     )
     credit_code = StringField(
         _l("统一社会信用代码"),
@@ -24,20 +25,19 @@ class EnterpriseForm(FlaskForm):
         _l("单位简介"), validators=[Length(max=5000, message=_l("简介不超过 5000 字。"))]
     )
     website = StringField(
-        _l("网站"), validators=[Optional(), Length(max=255), wrap(validate_website)]
+        _l("网站"),
+        validators=[Optional(), Length(max=255, message=TOO_LONG), wrap(validate_website)],
     )
-    contact_name = StringField(_l("联系人"), validators=[Length(max=80)])
+    contact_name = StringField(_l("联系人"), validators=[Length(max=80, message=TOO_LONG)])
     contact_email = EmailField(
         _l("联系邮箱"),
         validators=[
             Optional(),
             Email(message=_l("邮箱格式不正确。"), check_deliverability=False),
-            Length(max=254),
+            Length(max=254, message=TOO_LONG),
         ],
     )
-    contact_mobile = StringField(
-        _l("联系手机"), validators=[Optional(), wrap(validate_mobile)]
-    )
+    contact_mobile = StringField(_l("联系手机"), validators=[Optional(), wrap(validate_mobile)])
     submit = SubmitField(_l("保存"))
 
 

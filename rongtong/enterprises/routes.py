@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func
 
 from ..core.auth import organizer_required
-from ..core.forms import taxonomy_choices
+from ..core.forms import select_choices, taxonomy_choices
 from ..core.services import find_term
 from ..extensions import db
 from ..listings.models import Listing
@@ -34,7 +34,9 @@ def index():
         ids = services.search_ids(q)
         stmt = stmt.where(Enterprise.id.in_(ids))
     stmt = stmt.order_by(Enterprise.name)
-    page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=30, error_out=False)
+    page = db.paginate(
+        stmt, page=request.args.get("page", 1, type=int), per_page=30, error_out=False
+    )
     return render_template(
         "enterprises/index.html",
         page=page,
@@ -79,10 +81,10 @@ def edit(enterprise_id: int):
     if not _can_manage(enterprise):
         abort(403)
     form = EnterpriseForm(obj=enterprise)
-    form.kind.choices = taxonomy_choices(EnterpriseKind)
-    form.tier.choices = taxonomy_choices(Tier, blank=_("（不适用）"))
-    form.district.choices = taxonomy_choices(District)
-    form.chains.choices = taxonomy_choices(Chain)
+    form.kind.choices = select_choices(EnterpriseKind)
+    form.tier.choices = select_choices(Tier, blank=_("（不适用）"))
+    form.district.choices = select_choices(District)
+    form.chains.choices = select_choices(Chain)
     if request.method == "GET":
         form.kind.data = enterprise.kind.code if enterprise.kind else None
         form.tier.data = enterprise.tier.code if enterprise.tier else ""
@@ -129,9 +131,7 @@ def review():
         .all()
     )
     flagged = db.session.execute(
-        db.select(func.count(Enterprise.id)).where(
-            Enterprise.possible_duplicate_of_id.is_not(None)
-        )
+        db.select(func.count(Enterprise.id)).where(Enterprise.possible_duplicate_of_id.is_not(None))
     ).scalar_one()
     return render_template(
         "enterprises/review.html", pending=pending, flagged=flagged, verify_form=VerifyForm()

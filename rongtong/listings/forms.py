@@ -1,9 +1,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    DateField,
+    SelectChoice,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..core.forms import TaxonomySelect
+from ..core.forms import TOO_LONG, TaxonomySelect
 
 MONEY = NumberRange(min=0, max=10**12, message=_l("请输入 0 到 1 万亿之间的整数（元）。"))
 
@@ -11,7 +19,10 @@ MONEY = NumberRange(min=0, max=10**12, message=_l("请输入 0 到 1 万亿之�
 class ListingForm(FlaskForm):
     kind = SelectField(
         _l("类型"),
-        choices=[("challenge", _l("发榜需求")), ("capability", _l("能力供给"))],
+        choices=[
+            SelectChoice("challenge", _l("发榜需求")),
+            SelectChoice("capability", _l("能力供给")),
+        ],
         validators=[InputRequired(_l("请选择类型。"))],
     )
     category = TaxonomySelect(_l("对接类别"), validators=[DataRequired(_l("请选择对接类别。"))])
@@ -44,12 +55,8 @@ class ListingForm(FlaskForm):
         description=_l("用逗号或顿号分隔，例如：激光焊接、电池托盘"),
         validators=[Length(max=500, message=_l("关键词合计不超过 500 字。"))],
     )
-    budget_min = IntegerField(
-        _l("预算下限（元）"), validators=[Optional(), MONEY]
-    )
-    budget_max = IntegerField(
-        _l("预算上限（元）"), validators=[Optional(), MONEY]
-    )
+    budget_min = IntegerField(_l("预算下限（元）"), validators=[Optional(), MONEY])
+    budget_max = IntegerField(_l("预算上限（元）"), validators=[Optional(), MONEY])
     deadline = DateField(
         _l("截止日期"), validators=[Optional()], render_kw={"placeholder": "2027-06-30"}
     )
@@ -71,7 +78,7 @@ class ListingForm(FlaskForm):
 class ReasonForm(FlaskForm):
     reason = TextAreaField(
         _l("下架原因"),
-        validators=[DataRequired(_l("请填写下架原因。")), Length(max=500)],
+        validators=[DataRequired(_l("请填写下架原因。")), Length(max=500, message=TOO_LONG)],
     )
     submit = SubmitField(_l("下架"))
 

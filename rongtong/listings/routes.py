@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.auth import member_required, organizer_required
-from ..core.forms import taxonomy_choices
+from ..core.forms import select_choices, taxonomy_choices
 from ..core.services import ServiceError, find_term
 from ..extensions import db
 from ..taxonomy.models import Category, Chain, District, Tier
@@ -96,8 +96,8 @@ def detail(listing_id: int):
 
 def _form_with_choices(**kwargs) -> ListingForm:
     form = ListingForm(**kwargs)
-    form.category.choices = taxonomy_choices(Category, blank=_("请选择"))
-    form.chain.choices = taxonomy_choices(Chain, blank=_("请选择"))
+    form.category.choices = select_choices(Category, blank=_("请选择"))
+    form.chain.choices = select_choices(Chain, blank=_("请选择"))
     return form
 
 

@@ -55,7 +55,12 @@ def new_ref(kind: str) -> str:
 
 def search_text_for(listing: Listing) -> str:
     """Space-delimited search terms of a listing, so that ``LIKE '% term %'`` finds words."""
-    parts = [listing.title, listing.summary, listing.description, listing.keywords.replace(",", " ")]
+    parts = [
+        listing.title,
+        listing.summary,
+        listing.description,
+        listing.keywords.replace(",", " "),
+    ]
     terms = _text().search_terms(" ".join(p or "" for p in parts))
     return f" {' '.join(terms)} " if terms else ""
 
@@ -80,7 +85,7 @@ def apply_listing(listing: Listing, data: dict, *, user=None) -> Listing:
     for name in ("category", "chain", "enterprise"):
         if name in data:
             setattr(listing, name, data[name])
-    if "ref" in data and data["ref"]:
+    if data.get("ref"):
         listing.ref = data["ref"]
     if not listing.ref:
         listing.ref = new_ref(listing.kind)
@@ -241,9 +246,7 @@ def browse_statement(filters: BrowseFilters, *, include_drafts_of: int | None = 
         stmt = stmt.where(Listing.status.in_(PUBLIC_STATUSES))
     elif include_drafts_of is not None:
         stmt = stmt.where(
-            db.or_(
-                Listing.status.in_(PUBLIC_STATUSES), Listing.enterprise_id == include_drafts_of
-            )
+            db.or_(Listing.status.in_(PUBLIC_STATUSES), Listing.enterprise_id == include_drafts_of)
         )
     if filters.category:
         stmt = stmt.join(Listing.category).where(Category.code == filters.category)
@@ -267,13 +270,15 @@ def browse_statement(filters: BrowseFilters, *, include_drafts_of: int | None = 
         relevance = sum(scores, literal(0)) if scores else literal(0)
         stmt = stmt.where(relevance > 0)
 
-    sort = filters.sort if filters.sort in SORTS else ("relevance" if relevance is not None else "newest")
+    sort = (
+        filters.sort
+        if filters.sort in SORTS
+        else ("relevance" if relevance is not None else "newest")
+    )
     if sort == "relevance" and relevance is not None:
         stmt = stmt.order_by(relevance.desc(), Listing.created_at.desc(), Listing.id.desc())
     elif sort == "deadline":
-        stmt = stmt.order_by(
-            Listing.deadline.is_(None), Listing.deadline.asc(), Listing.id.desc()
-        )
+        stmt = stmt.order_by(Listing.deadline.is_(None), Listing.deadline.asc(), Listing.id.desc())
     else:
         stmt = stmt.order_by(Listing.created_at.desc(), Listing.id.desc())
     return stmt
