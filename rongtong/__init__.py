@@ -111,8 +111,9 @@ def _register_blueprints(app: Flask) -> None:
     from .imports.routes import bp as imports_bp
     from .listings.routes import bp as listings_bp
     from .main.routes import bp as main_bp
+    from .matches.routes import bp as matches_bp
 
-    for bp in (main_bp, accounts_bp, enterprises_bp, listings_bp, imports_bp, admin_bp):
+    for bp in (main_bp, accounts_bp, enterprises_bp, listings_bp, matches_bp, imports_bp, admin_bp):
         app.register_blueprint(bp)
     register_api(app)
 
@@ -120,7 +121,8 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import users_cli
     from .imports.cli import export_cli, import_cli
+    from .matches.cli import match_cli
     from .seeding import seed_command
 
-    for command in (users_cli, import_cli, export_cli, seed_command):
+    for command in (users_cli, import_cli, export_cli, match_cli, seed_command):
         app.cli.add_command(command)

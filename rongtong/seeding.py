@@ -89,4 +89,9 @@ def seed_command(force: bool):
         return
     seed_all(Path(current_app.config["SEED_DATA_DIR"]), echo=click.echo)
     db.session.commit()
+    from .matches.services import rebuild_index
+
+    build = rebuild_index()
+    db.session.commit()
+    click.echo(f"Matcher index built on {build.n_docs} published listings.")
     click.echo("Seeded.")

@@ -55,6 +55,7 @@ TEST_CONFIG = {
     "PASSWORD_ARGON2_PARALLELISM": 1,
     "RATELIMIT_STORAGE_URI": "memory://",
     "SERVER_NAME": "localhost",
+    "MATCHER_RELOAD_SECONDS": 0,
 }
 
 

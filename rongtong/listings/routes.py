@@ -83,9 +83,12 @@ def _get_editable(listing_id: int) -> Listing:
 @bp.get("/<int:listing_id>")
 def detail(listing_id: int):
     listing = _get_visible(listing_id)
+    from ..matches.services import matches_for
+
     return render_template(
         "listings/detail.html",
         listing=listing,
+        matches=matches_for(listing, k=10),
         can_edit=services.can_edit(current_user, listing),
         show_confidential=services.can_see_confidential(current_user, listing),
         action_form=ActionForm(),

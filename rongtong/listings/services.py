@@ -30,17 +30,17 @@ PUBLIC_STATUSES = ("published", "closed", "expired", "awarded")
 SORTS = ("relevance", "newest", "deadline")
 
 
-def _text():
+def configured_text():
     """The matcher's text module, configured once with the domain dictionary."""
     from matching import text
 
-    if not getattr(_text, "configured", False):
+    if not getattr(configured_text, "configured", False):
         cfg = current_app.config
         text.configure(
             user_dict=_existing(cfg["MATCHING_USER_DICT"]),
             stopwords=_existing(cfg["MATCHING_STOPWORDS"]),
         )
-        _text.configured = True
+        configured_text.configured = True
     return text
 
 
@@ -61,7 +61,7 @@ def search_text_for(listing: Listing) -> str:
         listing.description,
         listing.keywords.replace(",", " "),
     ]
-    terms = _text().search_terms(" ".join(p or "" for p in parts))
+    terms = configured_text().search_terms(" ".join(p or "" for p in parts))
     return f" {' '.join(terms)} " if terms else ""
 
 
@@ -261,7 +261,7 @@ def browse_statement(filters: BrowseFilters, *, include_drafts_of: int | None = 
 
     relevance = None
     if filters.q.strip():
-        terms = _text().search_terms(filters.q)[:12]
+        terms = configured_text().search_terms(filters.q)[:12]
         filters.terms = terms
         enterprise_ids = search_enterprise_ids(filters.q)
         scores = [case((Listing.search_text.contains(f" {t} "), len(t)), else_=0) for t in terms]

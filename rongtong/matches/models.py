@@ -1,0 +1,43 @@
+"""What the platform keeps about matching: index builds and people's judgements."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.time import utcnow
+from ..extensions import db
+
+
+class MatcherBuild(db.Model):
+    """One fitted index on disk; workers load the newest one."""
+
+    __tablename__ = "matcher_builds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: File name inside the instance folder's ``matcher/`` directory.
+    filename: Mapped[str] = mapped_column(String(200))
+    n_docs: Mapped[int] = mapped_column(default=0)
+    duration_ms: Mapped[int] = mapped_column(default=0)
+
+
+class MatchJudgement(db.Model):
+    """A listing owner's verdict on one suggested counterpart ("not relevant")."""
+
+    __tablename__ = "match_judgements"
+    __table_args__ = (UniqueConstraint("listing_id", "counterpart_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE"), index=True
+    )
+    counterpart_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: Only "not_relevant" so far; kept as a label for tuning the matcher later.
+    verdict: Mapped[str] = mapped_column(String(20), default="not_relevant")
+    #: The score the pair had when it was judged.
+    score: Mapped[float | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    counterpart = relationship("Listing", foreign_keys=[counterpart_id])

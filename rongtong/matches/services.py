@@ -1,0 +1,298 @@
+"""The platform's side of the matcher: listings in, ranked listings with reasons out.
+
+The fitted index lives in the instance folder; a row in ``matcher_builds`` names the
+newest file, and each process reloads when that row changes (checked at most every
+``MATCHER_RELOAD_SECONDS``), so web workers pick up a rebuild without a restart.
+"""
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+
+from matching import Doc, FormatVersionError, TfidfMatcher
+
+from ..enterprises.models import Enterprise
+from ..extensions import db
+from ..listings.models import Listing
+from ..listings.services import configured_text
+from ..taxonomy.models import Chain
+from .models import MatcherBuild, MatchJudgement
+
+KEEP_BUILDS = 3
+
+
+@dataclass
+class ListingMatch:
+    """A counterpart listing as a page or the API shows it."""
+
+    listing: Listing
+    score: float
+    reasons: list[dict]
+    terms: list[str]
+
+
+def listing_doc(listing: Listing) -> Doc:
+    """The matcher's view of a listing: plain strings and codes."""
+    enterprise = listing.enterprise
+    return Doc(
+        id=listing.id,
+        kind=listing.kind,
+        title=listing.title,
+        text=f"{listing.summary}\n{listing.description}",
+        keywords=tuple(listing.keyword_list),
+        chain=listing.chain.code if listing.chain else None,
+        category=listing.category.code if listing.category else None,
+        district=enterprise.district.code if enterprise and enterprise.district else None,
+        tier=enterprise.tier.code if enterprise and enterprise.tier else None,
+    )
+
+
+def matchable_listings():
+    """Published listings with what ``listing_doc`` reads, loaded in one query."""
+    return (
+        db.session.execute(
+            db.select(Listing)
+            .where(Listing.status == "published")
+            .options(joinedload(Listing.enterprise).joinedload(Enterprise.tier))
+            .order_by(Listing.id)
+        )
+        .unique()
+        .scalars()
+    )
+
+
+def new_matcher() -> TfidfMatcher:
+    """A matcher with the platform's parameters and the chain groups from the taxonomy."""
+    groups = dict(db.session.execute(db.select(Chain.code, Chain.group)).all())
+    params = dict(current_app.config.get("MATCHER_PARAMS") or {})
+    return TfidfMatcher(
+        chain_groups=groups, tokenizer=configured_text().default_tokenizer(), **params
+    )
+
+
+def _index_dir() -> Path:
+    path = Path(current_app.instance_path) / "matcher"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def rebuild_index(progress=None) -> MatcherBuild:
+    """Fit on every published listing, save the index and record the build; caller commits."""
+    started = time.perf_counter()
+    listings = matchable_listings()
+    docs = [listing_doc(listing) for listing in (progress(listings) if progress else listings)]
+    matcher = new_matcher().fit(docs)
+    filename = f"index-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.npz"
+    matcher.save(_index_dir() / filename)
+    build = MatcherBuild(
+        filename=filename,
+        n_docs=len(docs),
+        duration_ms=int((time.perf_counter() - started) * 1000),
+    )
+    db.session.add(build)
+    db.session.flush()
+    _prune_old_builds()
+    _cache.put(build.id, matcher)
+    return build
+
+
+def _prune_old_builds() -> None:
+    keep = {
+        row.filename
+        for row in db.session.execute(
+            db.select(MatcherBuild).order_by(MatcherBuild.id.desc()).limit(KEEP_BUILDS)
+        ).scalars()
+    }
+    for path in _index_dir().glob("index-*.npz"):
+        if path.name not in keep:
+            path.unlink(missing_ok=True)
+
+
+class _MatcherCache:
+    """The newest build's matcher, per process; re-checked at most every few seconds."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.build_id: int | None = None
+        self.matcher: TfidfMatcher | None = None
+        self.checked_at = 0.0
+
+    def put(self, build_id: int, matcher: TfidfMatcher) -> None:
+        with self.lock:
+            self.build_id, self.matcher, self.checked_at = build_id, matcher, time.monotonic()
+
+    def get(self) -> TfidfMatcher | None:
+        interval = current_app.config.get("MATCHER_RELOAD_SECONDS", 5)
+        if self.matcher is not None and time.monotonic() - self.checked_at < interval:
+            return self.matcher
+        latest = db.session.execute(
+            db.select(MatcherBuild).order_by(MatcherBuild.id.desc()).limit(1)
+        ).scalar_one_or_none()
+        with self.lock:
+            self.checked_at = time.monotonic()
+            if latest is None or latest.id == self.build_id:
+                return self.matcher
+        try:
+            matcher = TfidfMatcher.load(_index_dir() / latest.filename)
+        except (FileNotFoundError, FormatVersionError, ValueError) as exc:
+            current_app.logger.warning("Cannot load matcher build %s: %s", latest.id, exc)
+            return self.matcher
+        self.put(latest.id, matcher)
+        return matcher
+
+    def clear(self) -> None:
+        with self.lock:
+            self.build_id, self.matcher, self.checked_at = None, None, 0.0
+
+
+_cache = _MatcherCache()
+
+
+def current_matcher() -> TfidfMatcher | None:
+    """The newest fitted matcher, or None before the first build."""
+    return _cache.get()
+
+
+def hidden_counterparts(listing: Listing) -> set[int]:
+    return set(
+        db.session.execute(
+            db.select(MatchJudgement.counterpart_id).where(MatchJudgement.listing_id == listing.id)
+        ).scalars()
+    )
+
+
+def _labels() -> dict[str, dict[str, object]]:
+    """Taxonomy rows by code, for wording reasons with labels rather than codes."""
+    from ..taxonomy.models import Category, District, Tier
+
+    return {
+        name: {row.code: row for row in db.session.execute(db.select(model)).scalars()}
+        for name, model in (
+            ("chain", Chain),
+            ("category", Category),
+            ("district", District),
+            ("tier", Tier),
+        )
+    }
+
+
+def reason_text(reason, labels) -> str:
+    """A reason in the reader's language, with taxonomy labels in place of codes."""
+
+    def label(vocabulary, code):
+        row = labels[vocabulary].get(code)
+        return row.label if row is not None else (code or "")
+
+    p = reason.params
+    match reason.code:
+        case "shared_terms":
+            return _("共同关键词：%(terms)s", terms="、".join(p.get("terms", ())))
+        case "no_shared_terms":
+            return _("没有共同关键词")
+        case "same_chain":
+            return _("同属%(chain)s产业链", chain=label("chain", p.get("chain")))
+        case "related_chain":
+            a, b = p.get("chains", (None, None))
+            return _("产业链相关：%(a)s 与 %(b)s", a=label("chain", a), b=label("chain", b))
+        case "compatible_category":
+            return _(
+                "需求类别与能力相符：%(a)s → %(b)s",
+                a=label("category", p.get("challenge")),
+                b=label("category", p.get("capability")),
+            )
+        case "category_mismatch":
+            return _(
+                "类别不太相符：%(a)s → %(b)s",
+                a=label("category", p.get("challenge")),
+                b=label("category", p.get("capability")),
+            )
+        case "same_district":
+            return _("同在%(district)s", district=label("district", p.get("district")))
+        case "proven_supplier":
+            return _("能力方为%(tier)s", tier=label("tier", p.get("tier")))
+    return (str(get_locale()) == "en" and reason.en) or reason.zh
+
+
+def _reason_dicts(reasons, labels) -> list[dict]:
+    return [{"code": r.code, "text": reason_text(r, labels)} for r in reasons]
+
+
+def matches_for(listing: Listing, k: int = 10) -> list[ListingMatch]:
+    """The best published counterparts of ``listing`` that its owner has not hidden.
+
+    Works for new and edited listings too: the listing is ranked as it is now against the
+    fitted index, without a refit. Counterparts are checked against the database, so a
+    listing closed since the last build never shows.
+    """
+    matcher = current_matcher()
+    if matcher is None or k <= 0:
+        return []
+    hidden = hidden_counterparts(listing)
+    doc = listing_doc(listing)
+    ranked = matcher.rank(doc, k=k + len(hidden) + 10)
+    ids = [m.id for m in ranked if m.id not in hidden]
+    rows = {
+        row.id: row
+        for row in db.session.execute(
+            db.select(Listing)
+            .where(
+                Listing.id.in_(ids),
+                Listing.status == "published",
+                Listing.enterprise_id != listing.enterprise_id,
+            )
+            .options(joinedload(Listing.enterprise))
+        )
+        .unique()
+        .scalars()
+    }
+    results = []
+    labels = _labels()
+    for match in ranked:
+        row = rows.get(match.id)
+        if row is None:
+            continue
+        explanation = matcher.explain(doc, match.id, n_terms=8)
+        results.append(
+            ListingMatch(
+                listing=row,
+                score=round(match.score, 4),
+                reasons=_reason_dicts(explanation.reasons, labels),
+                terms=[t.term for t in explanation.terms],
+            )
+        )
+        if len(results) == k:
+            break
+    return results
+
+
+def mark_not_relevant(listing: Listing, counterpart: Listing, user, score=None) -> MatchJudgement:
+    """Hide ``counterpart`` from ``listing``'s matches and keep the judgement."""
+    judgement = db.session.execute(
+        db.select(MatchJudgement).where(
+            MatchJudgement.listing_id == listing.id,
+            MatchJudgement.counterpart_id == counterpart.id,
+        )
+    ).scalar_one_or_none()
+    if judgement is None:
+        judgement = MatchJudgement(
+            listing_id=listing.id, counterpart_id=counterpart.id, user_id=user.id, score=score
+        )
+        db.session.add(judgement)
+        db.session.flush()
+    return judgement
+
+
+def restore_match(listing: Listing, counterpart_id: int) -> None:
+    db.session.execute(
+        db.delete(MatchJudgement).where(
+            MatchJudgement.listing_id == listing.id,
+            MatchJudgement.counterpart_id == counterpart_id,
+        )
+    )

@@ -1,0 +1,159 @@
+"""The matcher inside the platform: listing pages, judgements, rebuilds, the CLI."""
+
+import pytest
+
+from rongtong.extensions import db
+from rongtong.matches import services
+from rongtong.matches.models import MatcherBuild, MatchJudgement
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    services._cache.clear()
+    yield
+    services._cache.clear()
+
+
+@pytest.fixture
+def corpus(make_user, make_listing, make_enterprise):
+    owner = make_user()
+    challenge = make_listing(
+        enterprise=owner.enterprise,
+        kind="challenge",
+        chain="auto",
+        category="rnd",
+        title="电池托盘激光焊接变形控制",
+        summary="铝合金电池托盘激光焊接后平面度超差，寻求焊接变形控制方案。",
+        keywords=["激光焊接", "电池托盘"],
+    )
+    welder = make_listing(
+        enterprise=make_enterprise(name="广州焊接工艺研究所"),
+        kind="capability",
+        chain="auto",
+        category="rnd",
+        title="铝合金激光焊接工艺与变形控制",
+        summary="提供铝合金激光焊接工艺开发、焊接变形仿真与夹具设计。",
+        keywords=["激光焊接", "焊接变形"],
+    )
+    vision = make_listing(
+        enterprise=make_enterprise(name="广州明视智能有限公司"),
+        kind="capability",
+        chain="robotics",
+        category="supply",
+        title="机器视觉缺陷检测系统",
+        summary="面向电池托盘焊缝的机器视觉缺陷识别，检出率 99.5%。",
+        keywords=["机器视觉", "缺陷检测"],
+    )
+    unrelated = make_listing(
+        enterprise=make_enterprise(name="广州发酵生物有限公司"),
+        kind="capability",
+        chain="biomfg",
+        category="supply",
+        title="发酵罐 CIP 清洗验证服务",
+        summary="生物发酵罐在线清洗验证，符合 GMP。",
+        keywords=["发酵"],
+    )
+    own = make_listing(
+        enterprise=owner.enterprise,
+        kind="capability",
+        title="本单位的激光焊接产线",
+        summary="激光焊接产线对外加工",
+        keywords=["激光焊接"],
+    )
+    services.rebuild_index()
+    return {
+        "owner": owner,
+        "challenge": challenge,
+        "welder": welder,
+        "vision": vision,
+        "unrelated": unrelated,
+        "own": own,
+    }
+
+
+def test_matches_for_ranks_best_first_and_skips_own(corpus):
+    matches = services.matches_for(corpus["challenge"], k=5)
+    ids = [m.listing.id for m in matches]
+    assert ids[0] == corpus["welder"].id
+    assert corpus["own"].id not in ids
+    assert all(0 <= m.score <= 1 for m in matches)
+    assert matches == sorted(matches, key=lambda m: -m.score)
+
+
+def test_owner_marks_not_relevant_and_judgement_is_kept(auth, corpus):
+    challenge, welder = corpus["challenge"], corpus["welder"]
+    auth.login(corpus["owner"])
+    response = auth.post(f"/listings/{challenge.id}/matches/{welder.id}/not-relevant")
+    assert response.status_code == 302
+    judgement = db.session.execute(db.select(MatchJudgement)).scalar_one()
+    assert (judgement.listing_id, judgement.counterpart_id) == (challenge.id, welder.id)
+    assert welder.id not in [m.listing.id for m in services.matches_for(challenge)]
+    auth.post(f"/listings/{challenge.id}/matches/{welder.id}/restore")
+    assert welder.id in [m.listing.id for m in services.matches_for(challenge)]
+
+
+def test_other_enterprise_cannot_judge(auth, make_user, corpus):
+    auth.login(make_user())
+    path = f"/listings/{corpus['challenge'].id}/matches/{corpus['welder'].id}/not-relevant"
+    assert auth.post(path).status_code == 403
+    assert db.session.execute(db.select(MatchJudgement)).first() is None
+
+
+def test_new_listing_is_ranked_without_refit(make_listing, corpus):
+    builds = db.session.execute(db.select(db.func.count(MatcherBuild.id))).scalar_one()
+    draft = make_listing(
+        kind="challenge",
+        status="draft",
+        chain="robotics",
+        title="焊缝缺陷的视觉检测",
+        summary="需要电池托盘焊缝视觉检测方案",
+        keywords=["视觉检测"],
+    )
+    matches = services.matches_for(draft, k=3)
+    assert corpus["vision"].id in [m.listing.id for m in matches]
+    assert db.session.execute(db.select(db.func.count(MatcherBuild.id))).scalar_one() == builds
+
+
+def test_closed_counterpart_disappears_before_the_next_build(corpus):
+    corpus["welder"].status = "closed"
+    db.session.flush()
+    assert corpus["welder"].id not in [
+        m.listing.id for m in services.matches_for(corpus["challenge"])
+    ]
+
+
+def test_workers_pick_up_a_new_build_without_restart(app, make_listing, corpus):
+    first = services.current_matcher()
+    newcomer = make_listing(
+        kind="capability",
+        chain="auto",
+        title="激光焊接夹具快速设计",
+        summary="电池托盘激光焊接夹具",
+        keywords=["激光焊接"],
+    )
+    build = services.rebuild_index()
+    # Another process sees only the database row and the file: drop this one's copy.
+    services._cache.clear()
+    second = services.current_matcher()
+    assert second is not first
+    assert newcomer.id in second.ids_ and build.n_docs == len(second.ids_)
+
+
+def test_match_cli_rebuild_and_eval(runner, corpus, tmp_path):
+    result = runner.invoke(args=["match", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "listings in" in result.output
+    judged = tmp_path / "judged.jsonl"
+    judged.write_text(
+        f'{{"challenge": "{corpus["challenge"].ref}", "capability": "{corpus["welder"].ref}", "grade": 3}}\n'
+        f'{{"challenge": "{corpus["challenge"].ref}", "capability": "{corpus["unrelated"].ref}", "grade": 0}}\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["match", "eval", str(judged)])
+    assert result.exit_code == 0, result.output
+    assert "ndcg@10" in result.output and "mrr" in result.output and "recall@10" in result.output
+    assert "1.0000" in result.output
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n", encoding="utf-8")
+    result = runner.invoke(args=["match", "eval", str(bad)])
+    assert result.exit_code != 0 and "line 1" in result.output
