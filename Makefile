@@ -8,7 +8,7 @@ PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export RONGTONG_DEVELOPMENT ?= 1
 
-.PHONY: run test install translations lint migrate-check clean
+.PHONY: run test install translations i18n-update lint clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 install: $(VENV)/.installed translations
 
 translations: $(VENV)/.installed
-	@$(BIN)/pybabel compile --quiet -d rongtong/translations 2>/dev/null || $(BIN)/pybabel compile -d rongtong/translations
+	@$(BIN)/pybabel compile -d rongtong/translations 2>&1 | grep -v "^compiling" || true
+
+# For developers: collect new interface strings into the English catalog.
+i18n-update: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o rongtong/translations/messages.pot --no-location --sort-output rongtong
+	$(BIN)/pybabel update -i rongtong/translations/messages.pot -d rongtong/translations --no-fuzzy-matching
 
 run: install
 	@mkdir -p instance

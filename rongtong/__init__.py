@@ -23,6 +23,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     _finish_config(app, config or {})
 
+    _import_models()
     _init_extensions(app)
     _register_blueprints(app)
     from .core import errors, web
@@ -84,6 +85,16 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN")
+
+
+def _import_models() -> None:
+    """Every feature's models, so that the metadata (and Alembic) knows all tables."""
+    from .accounts import models as _accounts  # noqa: F401
+    from .enterprises import models as _enterprises  # noqa: F401
+    from .listings import models as _listings  # noqa: F401
+    from .mail import models as _mail  # noqa: F401
+    from .matches import models as _matches  # noqa: F401
+    from .taxonomy import models as _taxonomy  # noqa: F401
 
 
 def _init_extensions(app: Flask) -> None:

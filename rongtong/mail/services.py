@@ -1,0 +1,47 @@
+"""Queueing mail. Sending happens after the commit, in the sender (see ``sender.py``)."""
+
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from .models import OutboxMail
+
+
+def queue_mail(
+    *,
+    key: str,
+    purpose: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    user=None,
+    headers: dict | None = None,
+) -> OutboxMail:
+    """Add a mail to the outbox in the caller's transaction, once per ``key``.
+
+    Returns the mail already queued under ``key`` if there is one. Never commits.
+    """
+    existing = db.session.execute(
+        db.select(OutboxMail).where(OutboxMail.key == key)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    mail = OutboxMail(
+        key=key,
+        purpose=purpose,
+        recipient=to,
+        user_id=getattr(user, "id", None),
+        subject=subject,
+        text_body=text,
+        html_body=html,
+        headers=headers or {},
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(mail)
+    except IntegrityError:
+        # Someone else queued the same key at the same moment: theirs stands.
+        return db.session.execute(
+            db.select(OutboxMail).where(OutboxMail.key == key)
+        ).scalar_one()
+    return mail

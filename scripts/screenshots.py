@@ -1,0 +1,73 @@
+"""Take the README's screenshots from the running app (``make run`` in another shell).
+
+    .venv/bin/python scripts/screenshots.py [--base http://127.0.0.1:5000]
+
+Uses Debian's Chromium through Playwright (no browser download).
+"""
+
+import argparse
+import re
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base", default="http://127.0.0.1:5000")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+
+        def shot(name: str, path: str, full: bool = False) -> None:
+            page.goto(args.base + path)
+            page.screenshot(path=str(OUT / f"{name}.png"), full_page=full)
+            print("saved", name)
+
+        shot("home", "/")
+        shot("listings", "/listings/?kind=challenge&q=视觉检测")
+        page.goto(args.base + "/login")
+        page.fill("#email", "large@rongtong.example")
+        page.fill("#password", "rongtong-demo-2026")
+        page.click("button[type=submit], input[type=submit]")
+        page.goto(args.base + "/listings/mine")
+        first = page.locator("table a").first.get_attribute("href")
+        page.goto(args.base + first)
+        page.locator("#matches").scroll_into_view_if_needed()
+        page.screenshot(path=str(OUT / "listing-matches.png"), full_page=True)
+        print("saved listing-matches")
+        href = page.locator("header.page-head a").first.get_attribute("href")
+        shot("enterprise", href)
+        page.goto(args.base + "/")
+        page.click("text=退出")
+        page.goto(args.base + "/login")
+        page.fill("#email", "organizer@rongtong.example")
+        page.fill("#password", "rongtong-demo-2026")
+        page.click("button[type=submit], input[type=submit]")
+        shot("review", "/enterprises/review")
+        shot("import", "/imports")
+        page.click("button:has-text('English')")
+        shot("listings-en", "/listings/?kind=capability")
+        phone = browser.new_page(viewport={"width": 375, "height": 800})
+        phone.goto(args.base + "/listings/")
+        phone.screenshot(path=str(OUT / "phone.png"))
+        print("saved phone")
+        browser.close()
+    assert re.match(r"https?://", args.base)
+
+
+if __name__ == "__main__":
+    main()
