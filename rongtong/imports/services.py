@@ -1,0 +1,428 @@
+"""Import and export of enterprises and listings (.jsonl, .csv, .xlsx). Never commits.
+
+Rows are validated by the same schemas as the JSON API, and each row is applied inside
+its own SAVEPOINT: good rows go in, a bad row changes nothing and is reported with its
+line number. The caller (CLI command, upload page, ``flask seed``) commits once.
+"""
+
+import csv
+import io
+import json
+import os
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+
+from marshmallow import ValidationError
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils.exceptions import InvalidFileException
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..core.services import ServiceError
+from ..core.time import utcnow
+from ..enterprises.models import Enterprise
+from ..enterprises.schemas import (
+    ENTERPRISE_DEFAULTS,
+    LIST_SEPARATORS,
+    EnterpriseImportSchema,
+)
+from ..enterprises.services import (
+    apply_profile,
+    find_by_credit_code,
+    unverify_enterprise,
+    verify_enterprise,
+)
+from ..extensions import db
+from ..listings.models import Listing
+from ..listings.schemas import LISTING_DEFAULTS, ListingImportSchema, check_listing_update
+from ..listings.services import (
+    BrowseFilters,
+    apply_listing,
+    browse_statement,
+    find_by_ref,
+    set_status,
+)
+
+FORMATS = ("jsonl", "csv", "xlsx")
+#: Columns of a cell that holds a list (CSV/XLSX): items separated by , ， 、 or ;.
+LIST_COLUMNS = {"chains", "keywords"}
+MAX_ROWS = 100_000
+#: What a spreadsheet would run as a formula; exported cells starting so get a leading '.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+EXPORT_COLUMNS = (
+    "ref",
+    "enterprise",
+    "kind",
+    "category",
+    "chain",
+    "title",
+    "summary",
+    "description",
+    "confidential",
+    "keywords",
+    "budget_min",
+    "budget_max",
+    "deadline",
+    "status",
+)
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (type, encoding, not a workbook, no header)."""
+
+
+@dataclass
+class Row:
+    """One record of an import file; ``error`` is set when the line itself is unreadable."""
+
+    line: int
+    data: dict | None
+    error: str | None = None
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    #: (line, field, message); a row may have several.
+    errors: list[tuple[int, str, str]] = field(default_factory=list)
+
+    @property
+    def failed_lines(self) -> list[int]:
+        return sorted({line for line, _, _ in self.errors})
+
+    def add_messages(self, line: int, messages, prefix: str = "") -> None:
+        """Flatten marshmallow's messages into (line, field, message) entries."""
+        if isinstance(messages, dict):
+            for key, value in messages.items():
+                name = "_row" if key == "_schema" else str(key)
+                self.add_messages(line, value, f"{prefix}.{name}" if prefix else name)
+        elif isinstance(messages, (list, tuple)):
+            for message in messages:
+                self.add_messages(line, message, prefix)
+        else:
+            self.errors.append((line, prefix or "_row", str(messages)))
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def read_rows(source, *, filename: str | None = None) -> list[Row]:
+    """The rows of a .jsonl, .csv or .xlsx file, with their line numbers.
+
+    ``source`` is a path, or a binary stream together with its ``filename``.
+    """
+    name = filename if filename is not None else os.fspath(source)
+    fmt = Path(name).suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ImportFileError(f"不支持的文件类型“.{fmt}”；请使用 .jsonl、.csv 或 .xlsx。")
+    raw = Path(source).read_bytes() if isinstance(source, (str, os.PathLike)) else source.read()
+    if fmt == "jsonl":
+        return _jsonl_rows(_decode(raw))
+    if fmt == "csv":
+        return _tabular(_csv_records(_decode(raw, fallback="gb18030")))
+    return _tabular(_xlsx_records(raw))
+
+
+def _decode(raw: bytes, fallback: str | None = None) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if fallback:
+            try:
+                return raw.decode(fallback)  # CSV saved by Excel on a Chinese Windows
+            except UnicodeDecodeError:
+                pass
+        raise ImportFileError("文件不是 UTF-8 编码的文本。") from exc
+
+
+def _jsonl_rows(text: str) -> list[Row]:
+    rows = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except (ValueError, RecursionError) as exc:
+            rows.append(Row(number, None, f"该行不是有效的 JSON：{str(exc)[:120]}"))
+            continue
+        if not isinstance(data, dict):
+            rows.append(Row(number, None, "每行应为一个 JSON 对象。"))
+            continue
+        rows.append(Row(number, data))
+        _check_size(rows)
+    return rows
+
+
+def _check_size(rows):
+    if len(rows) > MAX_ROWS:
+        raise ImportFileError(f"文件超过 {MAX_ROWS} 行，请拆分后导入。")
+
+
+def _csv_records(text: str):
+    """(line, cells) of each record; a quoted cell may span lines, the record's first counts."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ImportFileError(f"第 {start} 行附近的 CSV 格式有误：{exc}") from exc
+        yield start, cells
+
+
+def _xlsx_records(raw: bytes):
+    try:
+        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise ImportFileError("无法读取该 .xlsx 文件（文件损坏或不是 Excel 工作簿）。") from exc
+    try:
+        if not workbook.worksheets:
+            raise ImportFileError("工作簿中没有工作表。")
+        sheet = workbook.worksheets[0]
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [_cell_text(v) for v in values]
+    finally:
+        workbook.close()
+
+
+def _cell_text(value) -> str:
+    """A spreadsheet cell as the text a CSV would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _tabular(records) -> list[Row]:
+    """Rows of a table whose first row names the columns; empty cells are left out."""
+    header: list[str] | None = None
+    rows: list[Row] = []
+    for number, cells in records:
+        if header is None:
+            header = [str(c).strip().lstrip("\ufeff") for c in cells]
+            names = [h for h in header if h]
+            if not names:
+                raise ImportFileError("第一行应为表头（列名）。")
+            duplicates = sorted({h for h in names if names.count(h) > 1})
+            if duplicates:
+                raise ImportFileError(f"表头中的列名重复：{', '.join(duplicates)}")
+            continue
+        if not any(str(c).strip() for c in cells):
+            continue
+        extra = [c for c in cells[len(header) :] if str(c).strip()]
+        if extra:
+            rows.append(Row(number, None, "该行的列数多于表头。"))
+            continue
+        data = {}
+        for name, cell in zip(header, cells, strict=False):
+            value = _unescape(str(cell).strip())
+            if not name or value == "":
+                continue
+            if name in LIST_COLUMNS:
+                data[name] = [w.strip() for w in LIST_SEPARATORS.split(value) if w.strip()]
+            else:
+                data[name] = value
+        rows.append(Row(number, data))
+        _check_size(rows)
+    if header is None:
+        raise ImportFileError("文件是空的。")
+    return rows
+
+
+def _unescape(value: str) -> str:
+    """Undo the export's formula guard: '=SUM… → =SUM…."""
+    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_START:
+        return value[1:]
+    return value
+
+
+# --- importing -------------------------------------------------------------------------------
+
+
+def _apply_row(report: ImportReport, row: Row, schema, apply) -> None:
+    """Validate one row and apply it in a SAVEPOINT; failures become report errors."""
+    if row.error is not None:
+        report.errors.append((row.line, "_row", row.error))
+        return
+    try:
+        data = schema.load(row.data)
+    except ValidationError as exc:
+        report.add_messages(row.line, exc.messages)
+        return
+    try:
+        with db.session.begin_nested():
+            created = apply(data)
+    except ValidationError as exc:
+        report.add_messages(row.line, exc.messages)
+    except ServiceError as exc:
+        report.errors.append((row.line, exc.field or "_row", str(exc.message)))
+    except SQLAlchemyError as exc:
+        report.errors.append((row.line, "_row", f"数据库拒绝了该行：{type(exc).__name__}"))
+    else:
+        if created:
+            report.created += 1
+        else:
+            report.updated += 1
+
+
+def import_enterprises(rows, *, actor=None) -> ImportReport:
+    """Create or update enterprises, keyed by credit code."""
+    report = ImportReport()
+    schema = EnterpriseImportSchema()
+
+    def apply(data: dict) -> bool:
+        verified = data.pop("verified", None)
+        enterprise = find_by_credit_code(data["credit_code"])
+        created = enterprise is None
+        enterprise = apply_profile(enterprise or Enterprise(), {**ENTERPRISE_DEFAULTS, **data})
+        if verified and not enterprise.verified:
+            if actor is not None:
+                verify_enterprise(enterprise, actor)
+            else:  # a CLI import or the seed: no one to name as the verifier
+                enterprise.verified_at = utcnow()
+        elif verified is False and enterprise.verified:
+            unverify_enterprise(enterprise)
+        db.session.flush()
+        return created
+
+    for row in rows:
+        _apply_row(report, row, schema, apply)
+    return report
+
+
+def import_listings(rows, *, actor=None) -> ImportReport:
+    """Create or update listings, keyed by ``ref`` within their enterprise."""
+    report = ImportReport()
+    schema = ListingImportSchema()
+
+    def apply(data: dict) -> bool:
+        status = data.pop("status", None)
+        data = {**LISTING_DEFAULTS, **data}
+        listing = find_by_ref(data["ref"])
+        if listing is not None and listing.enterprise_id != data["enterprise"].id:
+            raise ServiceError(
+                f"编号 {data['ref']} 已被其他单位的条目使用。", field="ref", code="ref_taken"
+            )
+        if listing is not None:
+            check_listing_update(listing, data)
+        created = listing is None
+        listing = apply_listing(listing or Listing(), data, user=actor)
+        if status is not None:
+            set_status(listing, status)
+        db.session.flush()
+        return created
+
+    for row in rows:
+        _apply_row(report, row, schema, apply)
+    return report
+
+
+# --- exporting -------------------------------------------------------------------------------
+
+
+def listing_export_rows(filters: BrowseFilters) -> list[dict]:
+    """The listings ``filters`` select, as rows in the import format (so they re-import)."""
+    listings = db.session.execute(browse_statement(filters)).scalars().all()
+    return [
+        {
+            "ref": listing.ref,
+            "enterprise": listing.enterprise.credit_code,
+            "kind": listing.kind,
+            "category": listing.category.code,
+            "chain": listing.chain.code,
+            "title": listing.title,
+            "summary": listing.summary,
+            "description": listing.description,
+            "confidential": listing.confidential,
+            "keywords": "、".join(listing.keyword_list),
+            "budget_min": listing.budget_min,
+            "budget_max": listing.budget_max,
+            "deadline": listing.deadline.isoformat() if listing.deadline else None,
+            "status": listing.status,
+        }
+        for listing in listings
+    ]
+
+
+def _guard(value):
+    """CSV text a spreadsheet would not run as a formula ('=… ; the import strips the ')."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _xlsx_safe(value):
+    """Text without the control characters XLSX cannot hold."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def export_listings(filters: BrowseFilters, fmt: str = "csv") -> bytes:
+    """The selected listings as a CSV (UTF-8 with BOM, for Excel) or XLSX file."""
+    if fmt not in ("csv", "xlsx"):
+        msg = f"unknown export format {fmt!r}"
+        raise ValueError(msg)
+    rows = listing_export_rows(filters)
+    if fmt == "csv":
+        out = io.StringIO(newline="")
+        writer = csv.writer(out)
+        writer.writerow(EXPORT_COLUMNS)
+        for row in rows:
+            writer.writerow(["" if row[c] is None else _guard(row[c]) for c in EXPORT_COLUMNS])
+        return out.getvalue().encode("utf-8-sig")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "listings"
+    sheet.append(EXPORT_COLUMNS)
+    for row in rows:
+        sheet.append([_xlsx_safe(row[c]) for c in EXPORT_COLUMNS])
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            if cell.data_type == "f":  # openpyxl treats text starting with = as a formula
+                cell.data_type = "s"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+EXPORT_MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def export_filename(fmt: str, today: date | None = None) -> str:
+    return f"listings-{(today or date.today()).isoformat()}.{fmt}"
+
+
+def filters_from_args(args) -> BrowseFilters:
+    """Browse filters from query-string or CLI options (unknown codes simply match nothing)."""
+
+    def clean(name):
+        value = (args.get(name) or "").strip()
+        return value[:200] or None
+
+    status = clean("status") or "published"
+    return BrowseFilters(
+        kind=clean("kind"),
+        category=clean("category"),
+        chain=clean("chain"),
+        district=clean("district"),
+        tier=clean("tier"),
+        status=None if status == "all" else status,
+        q=clean("q") or "",
+        sort=clean("sort"),
+        ref=clean("ref"),
+    )

@@ -1,0 +1,120 @@
+"""The import page and the export download (organizers and admins only)."""
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from rongtong.enterprises.services import find_by_credit_code
+from rongtong.extensions import db
+
+from ..conftest import valid_credit_code
+from .conftest import enterprise_row
+
+
+@pytest.fixture
+def organizer(make_user):
+    user = make_user(role="organizer")
+    db.session.commit()
+    return user
+
+
+def test_only_organizers_reach_the_pages(client, auth, make_user, organizer):
+    assert client.get("/imports").status_code == 302  # to the login page
+    assert client.get("/exports/listings").status_code == 302
+
+    member = make_user()
+    db.session.commit()
+    auth.login(member)
+    assert client.get("/imports").status_code == 403
+    assert client.get("/exports/listings").status_code == 403
+    auth.logout()
+
+    auth.login(organizer)
+    page = client.get("/imports")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in html
+    assert '<label for="file">' in html
+    for name in ("target-0", "target-1", "format", "kind", "status"):
+        assert f'<label for="{name}">' in html, name
+
+
+def _upload(auth, rows_bytes: bytes, filename: str, target: str = "enterprises", **kw):
+    return auth.post(
+        "/imports",
+        data={"target": target, "file": (io.BytesIO(rows_bytes), filename), **kw},
+        content_type="multipart/form-data",
+    )
+
+
+def test_upload_imports_good_rows_and_lists_bad_ones(auth, organizer, write_file):
+    auth.login(organizer)
+    good = valid_credit_code()
+    path = write_file([enterprise_row(credit_code=good), enterprise_row(credit_code="123")], "csv")
+
+    response = _upload(auth, path.read_bytes(), "enterprises.csv")
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "新建 1 条，更新 0 条，出错 1 行" in html
+    assert "<td>3</td>" in html and "credit_code" in html and "18 位" in html
+    db.session.expire_all()
+    enterprise = find_by_credit_code(good)
+    assert enterprise is not None and enterprise.verified_by_id == organizer.id
+
+
+def test_upload_checks_type_size_and_csrf(app, client, auth, organizer, write_file):
+    auth.login(organizer)
+    before = db.session.execute(db.select(db.func.count()).select_from(
+        find_by_credit_code.__globals__["Enterprise"])).scalar_one()  # fmt: skip
+
+    wrong_type = _upload(auth, b"hello", "notes.txt")
+    assert wrong_type.status_code == 422
+    assert "只接受 .jsonl、.csv 或 .xlsx 文件" in wrong_type.get_data(as_text=True)
+
+    app.config["IMPORT_MAX_BYTES"] = 10
+    try:
+        too_big = _upload(auth, write_file([enterprise_row()], "jsonl").read_bytes(), "e.jsonl")
+    finally:
+        del app.config["IMPORT_MAX_BYTES"]
+    assert too_big.status_code == 422
+    assert "文件不能超过" in too_big.get_data(as_text=True)
+
+    broken = _upload(auth, b"not a workbook", "e.xlsx")
+    assert broken.status_code == 422
+    assert "无法读取" in broken.get_data(as_text=True)
+
+    no_token = client.post(
+        "/imports",
+        data={"target": "enterprises", "file": (io.BytesIO(b"{}"), "e.jsonl")},
+        content_type="multipart/form-data",
+    )
+    assert no_token.status_code == 400
+
+    after = db.session.execute(db.select(db.func.count()).select_from(
+        find_by_credit_code.__globals__["Enterprise"])).scalar_one()  # fmt: skip
+    assert after == before
+
+
+def test_export_downloads(client, auth, organizer, make_listing):
+    make_listing(ref="CH-P-1", kind="challenge", chain="auto")
+    make_listing(ref="CA-P-2", kind="capability", chain="robotics")
+    db.session.commit()
+    auth.login(organizer)
+
+    response = client.get("/exports/listings?format=csv&chain=auto")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert [r["ref"] for r in rows] == ["CH-P-1"]
+    assert rows[0]["confidential"]  # organizers export everything they can see
+
+    response = client.get("/exports/listings?format=xlsx&kind=capability")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["CA-P-2"]
+
+    assert client.get("/exports/listings?format=pdf").status_code == 400
