@@ -94,6 +94,7 @@ def _import_models() -> None:
     from .listings import models as _listings  # noqa: F401
     from .mail import models as _mail  # noqa: F401
     from .matches import models as _matches  # noqa: F401
+    from .outcomes import models as _outcomes  # noqa: F401
     from .taxonomy import models as _taxonomy  # noqa: F401
 
 
