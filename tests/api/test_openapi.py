@@ -34,7 +34,8 @@ def test_every_api_route_is_documented(app, spec):
     }
     assert routes
     assert routes <= documented
-    assert {p for p, _ in routes} == {
+    # Every route is documented (above); these are the core's, others add theirs.
+    assert {p for p, _ in routes} >= {
         f"{API}/listings",
         f"{API}/listings/{{listing_id}}",
         f"{API}/listings/{{listing_id}}/close",

@@ -1,0 +1,66 @@
+"""/api/v1/listings/{id}/matches: a listing's best counterparts, with score and reasons."""
+
+from marshmallow import Schema, fields, validate
+
+from ..listings.schemas import ListingSchema
+from ..matches.services import matches_for
+from . import errors
+from .auth import OPTIONAL_AUTH, api_user
+from .common import Blueprint, respond
+from .listings import _visible
+
+bp = Blueprint(
+    "api_matches",
+    __name__,
+    url_prefix="/api/v1/listings",
+    description="Matches: the matcher's ranked counterparts of a listing, with reasons.",
+)
+errors.install(bp)
+
+
+class MatchQuerySchema(Schema):
+    k = fields.Integer(
+        load_default=10,
+        validate=validate.Range(min=1, max=50, error="k 应在 {min} 到 {max} 之间。"),
+        metadata={"description": "How many matches, 1–50."},
+    )
+
+
+class ReasonSchema(Schema):
+    code = fields.String(
+        metadata={"description": "Stable reason code: shared_terms, same_chain, …"}
+    )
+    text = fields.String(metadata={"description": "The reason in the caller's language."})
+
+
+class MatchSchema(Schema):
+    listing = fields.Nested(ListingSchema)
+    score = fields.Float(metadata={"description": "Blended match score in [0, 1]."})
+    reasons = fields.List(fields.Nested(ReasonSchema))
+    terms = fields.List(fields.String(), metadata={"description": "Shared terms, best first."})
+
+
+@bp.route("/<int:listing_id>/matches", methods=["GET"])
+@bp.arguments(MatchQuerySchema, location="query")
+@bp.response(200, MatchSchema(many=True))
+@bp.doc(security=OPTIONAL_AUTH)
+@errors.error_responses(bp, 401, 404)
+def matches(args, listing_id):
+    """The listing's best published counterparts (challenge → capabilities and back).
+
+    Pairs the listing's enterprise marked "not relevant" are left out.
+    """
+    user = api_user()
+    listing = _visible(listing_id, user)
+    schema = ListingSchema(viewer=user)
+    return respond(
+        [
+            {
+                "listing": schema.dump(m.listing),
+                "score": m.score,
+                "reasons": m.reasons,
+                "terms": m.terms,
+            }
+            for m in matches_for(listing, k=args["k"])
+        ]
+    )
