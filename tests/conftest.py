@@ -59,6 +59,20 @@ TEST_CONFIG = {
 }
 
 
+def _compile_translations() -> None:
+    """What ``make`` does, for a bare ``pytest`` run: .po → .mo when the .mo is stale."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (SEED_DIR.parent / "rongtong" / "translations").glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as fh:
+                catalog = read_po(fh)
+            with mo.open("wb") as fh:
+                write_mo(fh, catalog)
+
+
 def _fresh_g(sender, **extra):
     """Requests reuse the test's app context; give each one a fresh ``g`` as in production."""
     g.__dict__.clear()
@@ -66,6 +80,7 @@ def _fresh_g(sender, **extra):
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
+    _compile_translations()
     url = _database_url(tmp_path_factory)
     _reset_database(url)
     instance = tmp_path_factory.mktemp("instance")
