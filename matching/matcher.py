@@ -199,6 +199,26 @@ def _key_text(key: int) -> str:
     return "".join(reversed(chars))
 
 
+def _merge_grams(grams: list[tuple[str, float]]) -> dict[str, float]:
+    """Join overlapping n-grams into phrases (船用设 + 用设备 -> 船用设备), summing weights."""
+    merged: dict[str, float] = {}
+    for gram, w in sorted(grams, key=lambda t: (-len(t[0]), -t[1])):
+        host = next((h for h in merged if gram in h), None)
+        if host is not None:
+            merged[host] += w
+            continue
+        for h in list(merged):
+            if len(gram) > 2 and h.endswith(gram[:-1]):
+                merged[h + gram[-1]] = merged.pop(h) + w
+                break
+            if len(gram) > 2 and h.startswith(gram[1:]):
+                merged[gram[0] + h] = merged.pop(h) + w
+                break
+        else:
+            merged[gram] = w
+    return merged
+
+
 class TfidfMatcher(BaseEstimator):
     """Rank challenges against capabilities and back by blended TF-IDF similarity.
 
@@ -211,8 +231,11 @@ class TfidfMatcher(BaseEstimator):
         never cross punctuation, Latin text or a stop character (的, 和 …).
     ngram_weight
         Weight of the n-gram features against the word features.
-    max_df
-        Drop features in more than this share (float) or number (int) of documents.
+    max_df, max_df_floor
+        Drop features in more than ``max(max_df * n_docs, max_df_floor)``
+        documents (``max_df`` an int: that many). They cost most of the
+        all-pairs product at scale; on a small corpus the floor keeps them,
+        since there they still tell listings apart.
     chain_weight, related_chain_weight
         Same chain; a different chain of the same group (``chain_groups``).
     category_weight, category_compat
@@ -241,7 +264,8 @@ class TfidfMatcher(BaseEstimator):
         ngram_range: tuple[int, int] = (2, 3),
         ngram_weight: float = 0.7,
         max_df: float | int = 0.05,
-        chain_weight: float = 0.3,
+        max_df_floor: int = 500,
+        chain_weight: float = 0.5,
         related_chain_weight: float = 0.1,
         chain_groups: Mapping[str, str] | None = None,
         category_weight: float = 0.3,
@@ -249,7 +273,7 @@ class TfidfMatcher(BaseEstimator):
         district_weight: float = 0.05,
         tier_weight: float = 0.05,
         tier_levels: Mapping[str, float] | None = None,
-        n_candidates: int = 40,
+        n_candidates: int = 100,
         n_jobs: int = 2,
         tokenizer: Tokenizer | None = None,
     ) -> None:
@@ -259,6 +283,7 @@ class TfidfMatcher(BaseEstimator):
         self.ngram_range = ngram_range
         self.ngram_weight = ngram_weight
         self.max_df = max_df
+        self.max_df_floor = max_df_floor
         self.chain_weight = chain_weight
         self.related_chain_weight = related_chain_weight
         self.chain_groups = chain_groups
@@ -351,7 +376,7 @@ class TfidfMatcher(BaseEstimator):
         tf.sum_duplicates()
         df = np.bincount(tf.indices, minlength=n_feat)
         limit = self.max_df if isinstance(self.max_df, int) else self.max_df * n
-        keep = df <= max(limit, 1)
+        keep = df <= max(limit, self.max_df_floor, 1)
 
         self.tokenizer_ = tokenizer
         self.n_docs_ = n
@@ -435,6 +460,10 @@ class TfidfMatcher(BaseEstimator):
         self.ids_ = [d.id for d in docs]
         self.position_ = {d.id: i for i, d in enumerate(docs)}
         self.records_ = [(d.kind, d.chain, d.category, d.district, d.tier) for d in docs]
+        record_ids: dict[tuple, int] = {}
+        self.record_code_ = np.array(
+            [record_ids.setdefault(rec, len(record_ids)) for rec in self.records_], dtype=np.int64
+        )
         # Ties are broken by id, whatever the order the documents came in.
         order = sorted(range(len(docs)), key=lambda i: (type(self.ids_[i]).__name__, self.ids_[i]))
         self.tiebreak_ = np.empty(len(docs), dtype=np.int64)
@@ -692,25 +721,20 @@ class TfidfMatcher(BaseEstimator):
         """Every fitted document's k best counterparts, by id, best first."""
         r, c, s = self.top_pairs_arrays(k)
         result: dict[Any, list[Match]] = {i: [] for i in self.ids_}
-        sig = self._signals(self.meta_, r, self.meta_, c)
-        keys = np.stack(
-            [
-                sig["same_chain"],
-                sig["related_chain"],
-                sig["category"],
-                sig["same_district"],
-                sig["tier"],
-            ]
-        ).T
-        cache: dict[tuple, tuple[Reason, ...]] = {}
-        recs, ids = self.records_, self.ids_
-        for t, (a, b, score) in enumerate(zip(r.tolist(), c.tolist(), s.tolist(), strict=True)):
-            ra, rb = recs[a], recs[b]
-            key = (ra, rb, *keys[t].tolist())
-            reasons = cache.get(key)
-            if reasons is None:
-                reasons = cache[key] = self._reasons(ra, rb, {n: v[t] for n, v in sig.items()})
-            result[ids[a]].append(Match(ids[b], score, reasons))
+        # Reasons depend only on the two records (kind, chain, category, district,
+        # tier): word them once per distinct pair of records.
+        pair = self.record_code_[r] * (self.record_code_.max(initial=0) + 1) + self.record_code_[c]
+        _, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+        sig = self._signals(self.meta_, r[first], self.meta_, c[first])
+        worded = [
+            self._reasons(self.records_[a], self.records_[b], {n: v[t] for n, v in sig.items()})
+            for t, (a, b) in enumerate(zip(r[first].tolist(), c[first].tolist(), strict=True))
+        ]
+        ids = self.ids_
+        for a, b, score, w in zip(
+            r.tolist(), c.tolist(), s.tolist(), inverse.ravel().tolist(), strict=True
+        ):
+            result[ids[a]].append(Match(ids[b], score, worded[w]))
         return result
 
     # ---------------------------------------------------------------- explain
@@ -757,20 +781,30 @@ class TfidfMatcher(BaseEstimator):
         contrib = sorted(
             zip(shared.indices.tolist(), shared.data.tolist(), strict=True), key=lambda t: -t[1]
         )
-        # Words first; an n-gram inside a word already listed adds to that word.
         words: dict[str, float] = {}
         grams: list[tuple[str, float]] = []
         n_words_cols = set(self.column_[: len(self.word_index_)].tolist())
         for col, w in contrib:
-            (
-                words.__setitem__(names[col], w)
-                if col in n_words_cols
-                else grams.append((names[col], w))
-            )
+            if col in n_words_cols:
+                words[names[col]] = w
+            else:
+                grams.append((names[col], w))
+        # Shown to people: an n-gram goes back into the shared word it is part of;
+        # the rest join into phrases, and a phrase spanning a shared word counts for it.
+        rest = []
         for gram, w in grams:
             host = next((word for word in words if gram in word), None)
             if host is None:
-                words[gram] = w
+                rest.append((gram, w))
+            else:
+                words[host] += w
+        for phrase, w in _merge_grams(rest).items():
+            host = next((word for word in words if phrase in word), None)
+            inside = [word for word in words if word in phrase]
+            if host is None and inside:
+                host = max(inside, key=len)
+            if host is None:
+                words[phrase] = w
             else:
                 words[host] += w
         terms = tuple(

@@ -183,6 +183,11 @@ def _labels() -> dict[str, dict[str, object]]:
     }
 
 
+def meaningful(terms) -> list[str]:
+    """Shared terms worth showing a person: a lone character or digit says nothing."""
+    return [term for term in terms if len(term) > 1 and not term.isdigit()]
+
+
 def reason_text(reason, labels) -> str:
     """A reason in the reader's language, with taxonomy labels in place of codes."""
 
@@ -193,7 +198,7 @@ def reason_text(reason, labels) -> str:
     p = reason.params
     match reason.code:
         case "shared_terms":
-            return _("共同关键词：%(terms)s", terms="、".join(p.get("terms", ())))
+            return _("共同关键词：%(terms)s", terms="、".join(meaningful(p.get("terms", ()))))
         case "no_shared_terms":
             return _("没有共同关键词")
         case "same_chain":
@@ -264,7 +269,7 @@ def matches_for(listing: Listing, k: int = 10) -> list[ListingMatch]:
                 listing=row,
                 score=round(match.score, 4),
                 reasons=_reason_dicts(explanation.reasons, labels),
-                terms=[t.term for t in explanation.terms],
+                terms=meaningful(t.term for t in explanation.terms),
             )
         )
         if len(results) == k:
