@@ -30,7 +30,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
 
         def shot(name: str, path: str, full: bool = False) -> None:
             page.goto(args.base + path)
@@ -42,7 +42,7 @@ def main() -> None:
         page.goto(args.base + "/login")
         page.fill("#email", "large@rongtong.example")
         page.fill("#password", "rongtong-demo-2026")
-        page.click("button[type=submit], input[type=submit]")
+        page.click("#submit")
         page.goto(args.base + "/listings/mine")
         first = page.locator("table a").first.get_attribute("href")
         page.goto(args.base + first)
@@ -56,12 +56,14 @@ def main() -> None:
         page.goto(args.base + "/login")
         page.fill("#email", "organizer@rongtong.example")
         page.fill("#password", "rongtong-demo-2026")
-        page.click("button[type=submit], input[type=submit]")
+        page.click("#submit")
         shot("review", "/enterprises/review")
         shot("import", "/imports")
-        page.click("button:has-text('English')")
+        if page.locator("html").get_attribute("lang") != "en":
+            page.click("header form[action^='/language/'] button")
         shot("listings-en", "/listings/?kind=capability")
-        phone = browser.new_page(viewport={"width": 375, "height": 800})
+        page.click("header form[action^='/language/'] button")  # back to Chinese
+        phone = browser.new_page(viewport={"width": 375, "height": 800}, locale="zh-CN")
         phone.goto(args.base + "/listings/")
         phone.screenshot(path=str(OUT / "phone.png"))
         print("saved phone")
