@@ -15,7 +15,12 @@ from .config import DefaultConfig, database_url_from_env
 
 def create_app(config: Mapping | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, error handlers, CLI commands."""
-    app = Flask(__name__, instance_relative_config=True)
+    # Several instances of one deployment share the instance folder (matcher index, files).
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.environ.get("RONGTONG_INSTANCE_PATH") or None,
+    )
     app.config.from_object(DefaultConfig)
     app.config.from_prefixed_env("RONGTONG")
     if config:
@@ -90,11 +95,15 @@ def _sqlite_begin(conn):
 def _import_models() -> None:
     """Every feature's models, so that the metadata (and Alembic) knows all tables."""
     from .accounts import models as _accounts  # noqa: F401
+    from .digests import models as _digests  # noqa: F401
     from .enterprises import models as _enterprises  # noqa: F401
+    from .events import models as _events  # noqa: F401
     from .listings import models as _listings  # noqa: F401
     from .mail import models as _mail  # noqa: F401
     from .matches import models as _matches  # noqa: F401
     from .outcomes import models as _outcomes  # noqa: F401
+    from .proposals import models as _proposals  # noqa: F401
+    from .scheduler import models as _scheduler  # noqa: F401
     from .taxonomy import models as _taxonomy  # noqa: F401
 
 
@@ -119,22 +128,37 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.routes import bp as accounts_bp
     from .admin.routes import bp as admin_bp
     from .api import register_api
+    from .digests.routes import bp as digests_bp
     from .enterprises.routes import bp as enterprises_bp
+    from .events.routes import bp as events_bp
     from .imports.routes import bp as imports_bp
     from .listings.routes import bp as listings_bp
+    from .mail.routes import bp as mail_bp
     from .main.routes import bp as main_bp
     from .matches.routes import bp as matches_bp
+    from .proposals.routes import bp as proposals_bp
 
-    for bp in (main_bp, accounts_bp, enterprises_bp, listings_bp, matches_bp, imports_bp, admin_bp):
+    for bp in (main_bp, accounts_bp, enterprises_bp, listings_bp, matches_bp, imports_bp, admin_bp,
+               events_bp, proposals_bp):
+        app.register_blueprint(bp)
+    for bp in (mail_bp, digests_bp):
         app.register_blueprint(bp)
     register_api(app)
 
 
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import users_cli
+    from .digests.cli import digest_cli
+    from .events.cli import events_cli
     from .imports.cli import export_cli, import_cli
+    from .mail.cli import mail_cli
     from .matches.cli import match_cli
+    from .proposals.cli import proposals_cli
+    from .scheduler.cli import scheduler_cli
     from .seeding import seed_command
 
-    for command in (users_cli, import_cli, export_cli, match_cli, seed_command):
+    for command in (users_cli, import_cli, export_cli, match_cli, seed_command, events_cli,
+                    proposals_cli):
+        app.cli.add_command(command)
+    for command in (mail_cli, digest_cli, scheduler_cli):
         app.cli.add_command(command)
