@@ -8,7 +8,7 @@ PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export RONGTONG_DEVELOPMENT ?= 1
 
-.PHONY: run test install translations i18n-update lint clean
+.PHONY: run test install translations i18n-update browser-deps lint clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,13 @@ run: install
 	@echo ""
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: install
+# The browser journeys drive Debian's Chromium (no browser download) and inject axe-core.
+browser-deps:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	@[ -f node_modules/axe-core/axe.min.js ] || npm install --no-audit --no-fund --silent
+
+test: install browser-deps
 	$(BIN)/python -m pytest -q
 ifeq ($(CI),true)
 	@echo "== The database-touching suite again, on PostgreSQL ($(PG_TEST_URL))"
