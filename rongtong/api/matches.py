@@ -26,7 +26,7 @@ class MatchQuerySchema(Schema):
     )
 
 
-class ReasonSchema(Schema):
+class MatchReasonSchema(Schema):
     code = fields.String(
         metadata={"description": "Stable reason code: shared_terms, same_chain, …"}
     )
@@ -36,7 +36,7 @@ class ReasonSchema(Schema):
 class MatchSchema(Schema):
     listing = fields.Nested(ListingSchema)
     score = fields.Float(metadata={"description": "Blended match score in [0, 1]."})
-    reasons = fields.List(fields.Nested(ReasonSchema))
+    reasons = fields.List(fields.Nested(MatchReasonSchema))
     terms = fields.List(fields.String(), metadata={"description": "Shared terms, best first."})
 
 
