@@ -1,0 +1,194 @@
+"""A live server on a freshly seeded database per journey, and Debian's Chromium.
+
+The seeded database and instance folder are built once per run (migrations + `flask seed`)
+and copied for each journey, so every journey starts from an empty database plus seed data.
+The server is a real process (`flask run`), so it shares nothing with the test process.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "tests" / "browser" / "artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "rongtong-demo-2026"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.nodb)
+            item.add_marker(pytest.mark.browser)
+
+
+def _env(instance: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RONGTONG_")}
+    env.pop("DATABASE_URL", None)
+    env.update(
+        RONGTONG_DEVELOPMENT="1",
+        RONGTONG_INSTANCE_PATH=str(instance),
+        DATABASE_URL=f"sqlite:///{instance / 'rongtong.db'}",
+        RONGTONG_MAIL_BACKEND="file",
+    )
+    return env
+
+
+def _flask(args, instance: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=_env(instance),
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory) -> Path:
+    instance = tmp_path_factory.mktemp("template") / "instance"
+    instance.mkdir()
+    _flask(["db", "upgrade"], instance)
+    _flask(["seed"], instance)
+    return instance
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, instance: Path):
+        self.instance = instance
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = (instance / "server.log").open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(self.port)],
+            cwd=ROOT,
+            env=_env(instance),
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1):  # noqa: S310
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        msg = f"live server did not start: {(instance / 'server.log').read_text()[-2000:]}"
+        raise RuntimeError(msg)
+
+    def flask(self, *args) -> None:
+        """Run a CLI command against this server's database (e.g. the scheduler's jobs)."""
+        _flask(list(args), self.instance)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def live_server(seeded_template, tmp_path):
+    instance = tmp_path / "instance"
+    shutil.copytree(seeded_template, instance)
+    server = LiveServer(instance)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is not installed (make browser-deps)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        page.screenshot(path=str(ARTIFACTS / f"FAILED-{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, "rep_" + report.when, report)
+
+
+def shot(page, name: str) -> None:
+    """Save a screenshot of the journey (the README's tour uses them)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def login(page, server, email: str, password: str = PASSWORD) -> None:
+    page.goto(server.url + "/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("#submit")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def logout(page) -> None:
+    page.click("header form[action='/logout'] button")
+
+
+def axe_violations(browser, url: str, *, lang: str = "zh-CN", width: int = 1280, cookies=None):
+    """WCAG 2.1 A/AA violations axe-core finds on ``url`` (CSP bypassed only for axe itself)."""
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, locale=lang, bypass_csp=True
+    )
+    if cookies:
+        context.add_cookies(cookies)
+    page = context.new_page()
+    page.goto(url)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => await axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
+    )
+    context.close()
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
