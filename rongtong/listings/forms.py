@@ -47,7 +47,10 @@ class ListingForm(FlaskForm):
     )
     confidential = TextAreaField(
         _l("保密信息"),
-        description=_l("仅登录且已审核单位的成员可见。"),
+        description=_l(
+            "发榜需求：仅对接受保密条款的揭榜单位可见，每次查看都有记录；"
+            "能力：仅已审核单位的成员可见。"
+        ),
         validators=[Length(max=20000, message=_l("保密信息不超过 20000 字。"))],
     )
     keywords = StringField(

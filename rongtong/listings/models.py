@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.time import utcnow
@@ -24,6 +24,15 @@ class Listing(db.Model):
             name="budget_range",
         ),
         Index("ix_listings_status_kind_created", "status", "kind", "created_at"),
+        # Trigram index for search's LIKE '% term %' on PostgreSQL (pg_trgm); on SQLite an
+        # empty partial index, which keeps models and migrations alike at no cost.
+        Index(
+            "ix_listings_search_text_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+            sqlite_where=text("0"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

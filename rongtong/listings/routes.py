@@ -84,13 +84,17 @@ def _get_editable(listing_id: int) -> Listing:
 def detail(listing_id: int):
     listing = _get_visible(listing_id)
     from ..matches.services import matches_for
+    from ..proposals.services import log_confidential_view
 
+    show_confidential = services.can_see_confidential(current_user, listing)
+    if show_confidential and log_confidential_view(current_user, listing, via="web"):
+        db.session.commit()  # the owner sees who has seen a challenge's confidential details
     return render_template(
         "listings/detail.html",
         listing=listing,
         matches=matches_for(listing, k=10),
         can_edit=services.can_edit(current_user, listing),
-        show_confidential=services.can_see_confidential(current_user, listing),
+        show_confidential=show_confidential,
         action_form=ActionForm(),
         reason_form=ReasonForm(),
         renew_form=RenewForm(),

@@ -155,7 +155,8 @@ class ListingSchema(Viewed, Schema):
     """A listing as the API shows it.
 
     ``confidential`` is null unless the caller may see it: the owning enterprise's members,
-    organizers, and members of verified enterprises.
+    organizers, and members of verified enterprises (of a challenge: only those whose
+    enterprise accepted its terms).
     """
 
     id = fields.Integer()
@@ -181,10 +182,16 @@ class ListingSchema(Viewed, Schema):
         metadata={
             "type": "string",
             "nullable": True,
-            "description": "Null unless the caller may see it (owner, organizers, members "
-            "of verified enterprises).",
+            "description": "Null unless the caller may see it (owner, organizers; for a "
+            "challenge, members of verified enterprises that accepted its terms, each showing "
+            "logged; for a capability, members of verified enterprises).",
         },
     )
 
     def _confidential(self, listing):
-        return listing.confidential if can_see_confidential(self.viewer, listing) else None
+        if not can_see_confidential(self.viewer, listing):
+            return None
+        from ..proposals.services import log_confidential_view
+
+        log_confidential_view(self.viewer, listing, via="api", batch=True)  # the owner sees it
+        return listing.confidential

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import case, literal
 from sqlalchemy.orm import joinedload
 
@@ -207,11 +208,16 @@ def can_view(user, listing: Listing) -> bool:
 
 
 def can_see_confidential(user, listing: Listing) -> bool:
-    """Owner, organizers, and logged-in members of verified enterprises."""
+    """Owner and organizers; for a challenge, members of a verified enterprise that accepted
+    its terms (see proposals); for a capability, members of verified enterprises."""
     if not user or not user.is_authenticated:
         return False
     if can_edit(user, listing) or user.is_organizer:
         return True
+    if listing.is_challenge:
+        from ..proposals.services import terms_allow_confidential
+
+        return terms_allow_confidential(user, listing)
     return user.enterprise is not None and user.enterprise.verified
 
 
@@ -235,7 +241,11 @@ class BrowseFilters:
 
 def browse_statement(filters: BrowseFilters, *, include_drafts_of: int | None = None):
     """The SELECT for a page of listings under ``filters``; search terms in ``filters.terms``."""
-    stmt = db.select(Listing).join(Listing.enterprise).options(joinedload(Listing.enterprise))
+    # Enterprise is joined for filtering only when a filter needs it: without the join a
+    # page's COUNT is an index-only scan (the eager load has a join of its own).
+    stmt = db.select(Listing).options(joinedload(Listing.enterprise))
+    if filters.district or filters.tier:
+        stmt = stmt.join(Listing.enterprise)
     if filters.ref:
         stmt = stmt.where(Listing.ref == filters.ref)
     if filters.kind in KINDS:
@@ -264,11 +274,19 @@ def browse_statement(filters: BrowseFilters, *, include_drafts_of: int | None = 
         terms = configured_text().search_terms(filters.q)[:12]
         filters.terms = terms
         enterprise_ids = search_enterprise_ids(filters.q)
-        scores = [case((Listing.search_text.contains(f" {t} "), len(t)), else_=0) for t in terms]
+        # The WHERE is an OR of plain LIKEs, so that PostgreSQL answers it from the trigram
+        # index on search_text (and the enterprise_id index); the relevance sum is then
+        # computed for the matched rows only, in the ORDER BY.
+        hits = [Listing.search_text.like(f"% {_like_escape(t)} %", escape="/") for t in terms]
+        scores = [case((hit, len(t)), else_=0) for hit, t in zip(hits, terms, strict=True)]
         if enterprise_ids:
-            scores.append(case((Listing.enterprise_id.in_(enterprise_ids), 10), else_=0))
+            by_enterprise = Listing.enterprise_id.in_(enterprise_ids)
+            hits.append(by_enterprise)
+            scores.append(case((by_enterprise, 10), else_=0))
         relevance = sum(scores, literal(0)) if scores else literal(0)
-        stmt = stmt.where(relevance > 0)
+        stmt = stmt.where(db.or_(*hits) if hits else db.false()).execution_options(
+            listing_search=True
+        )
 
     sort = (
         filters.sort
@@ -284,5 +302,58 @@ def browse_statement(filters: BrowseFilters, *, include_drafts_of: int | None = 
     return stmt
 
 
+def _like_escape(term: str) -> str:
+    return term.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
 def paginate(stmt, page: int, per_page: int):
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False, count=True)
+    """A page of ``stmt`` and the total, in one query while the page has rows."""
+    return _ListingPagination(
+        select=stmt,
+        session=db.session(),
+        page=max(page, 1),
+        per_page=per_page,
+        max_per_page=None,
+        error_out=False,
+        count=True,
+    )
+
+
+class _ListingPagination(SelectPagination):
+    """The page in two steps: the ids (narrow rows, cheap to sort), then those listings with
+    their eager loads. A search counts with ``COUNT(*) OVER ()`` beside the ids, so its
+    WHERE (the costly part) runs once; browsing counts apart, so that the newest-first page
+    still comes from an index without visiting every row."""
+
+    def _query_items(self) -> list:
+        stmt = self._query_args["select"]
+        session = self._query_args["session"]
+        search = stmt.get_execution_options().get("listing_search", False)
+        columns = [Listing.id, db.func.count().over().label("total")] if search else [Listing.id]
+        rows = session.execute(
+            stmt.with_only_columns(*columns, maintain_column_froms=True)
+            .limit(self.per_page)
+            .offset(self._query_offset)
+        ).all()
+        self._window_total = rows[0].total if search and rows else None
+        ids = [row.id for row in rows]
+        if not ids:
+            return []
+        loaded = {
+            listing.id: listing
+            for listing in session.execute(stmt.where(Listing.id.in_(ids)).order_by(None))
+            .unique()
+            .scalars()
+        }
+        return [loaded[i] for i in ids if i in loaded]
+
+    def _query_count(self) -> int:
+        if self._window_total is not None:
+            return self._window_total
+        return count_rows(self._query_args["select"])
+
+
+def count_rows(stmt) -> int:
+    """COUNT(*) of a listing SELECT: only its FROM and WHERE, not the joined eager loads."""
+    counted = stmt.with_only_columns(db.func.count(), maintain_column_froms=True)
+    return db.session.execute(counted.order_by(None)).scalar_one()

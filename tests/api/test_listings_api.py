@@ -170,6 +170,10 @@ def test_detail_hides_drafts_and_confidential_text_from_those_who_may_not_see_th
 
     assert confidential() is None
     assert confidential(unverified_member.headers) is None
+    # A challenge's details need its terms accepted first (揭榜 confidentiality).
+    assert confidential(verified_member.headers) is None
+    accepted = client.post(f"{API}/listings/{public.id}/terms", headers=verified_member.headers)
+    assert accepted.status_code in (200, 201)
     assert confidential(verified_member.headers) == "内部指标"
     assert confidential(organizer.headers) == "内部指标"
 

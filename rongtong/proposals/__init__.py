@@ -1,0 +1,1 @@
+"""揭榜: proposals on challenges, from submission to award."""

@@ -1,0 +1,20 @@
+"""``flask proposals close|remind``: the scheduled jobs, by hand."""
+
+import click
+from flask.cli import AppGroup
+
+from . import jobs
+
+proposals_cli = AppGroup("proposals", help="揭榜: close challenges at their deadline, remind.")
+
+
+@proposals_cli.command("close")
+def close_command():
+    """Expire published challenges past their deadline."""
+    click.echo(f"expired: {jobs.close_challenges_at_deadline()}")
+
+
+@proposals_cli.command("remind")
+def remind_command():
+    """Remind owners of proposals past the response deadline."""
+    click.echo(f"reminded: {jobs.remind_overdue_owners()}")
