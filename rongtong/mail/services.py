@@ -1,5 +1,8 @@
 """Queueing mail. Sending happens after the commit, in the sender (see ``sender.py``)."""
 
+from urllib.parse import urlsplit
+
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -41,7 +44,14 @@ def queue_mail(
             db.session.add(mail)
     except IntegrityError:
         # Someone else queued the same key at the same moment: theirs stands.
-        return db.session.execute(
-            db.select(OutboxMail).where(OutboxMail.key == key)
-        ).scalar_one()
+        return db.session.execute(db.select(OutboxMail).where(OutboxMail.key == key)).scalar_one()
     return mail
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL on ``PUBLIC_URL``, for mail: there is no request to take the host from."""
+    base = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)
