@@ -40,9 +40,10 @@ run: install
 	@echo "    large@rongtong.example      member of a large firm (challenges)"
 	@echo "    sme@rongtong.example        member of a 小巨人 SME (capabilities)"
 	@echo "    lab@rongtong.example        member of a research institute"
-	@echo "  Mail is written to instance/outbox/. Stop with Ctrl-C."
+	@echo "  Mail is written to instance/outbox/ (admins: /admin/outbox/). Stop with Ctrl-C."
+	@echo "  The scheduler (digests, reminders, the outbox) runs beside the server."
 	@echo ""
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	FLASK="$(FLASK)" PORT=$(PORT) scripts/run_dev.sh
 
 # The browser journeys drive Debian's Chromium (no browser download) and inject axe-core.
 browser-deps:

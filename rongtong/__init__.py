@@ -138,8 +138,17 @@ def _register_blueprints(app: Flask) -> None:
     from .matches.routes import bp as matches_bp
     from .proposals.routes import bp as proposals_bp
 
-    for bp in (main_bp, accounts_bp, enterprises_bp, listings_bp, matches_bp, imports_bp, admin_bp,
-               events_bp, proposals_bp):
+    for bp in (
+        main_bp,
+        accounts_bp,
+        enterprises_bp,
+        listings_bp,
+        matches_bp,
+        imports_bp,
+        admin_bp,
+        events_bp,
+        proposals_bp,
+    ):
         app.register_blueprint(bp)
     for bp in (mail_bp, digests_bp):
         app.register_blueprint(bp)

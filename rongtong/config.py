@@ -48,6 +48,46 @@ class DefaultConfig:
     MATCHING_USER_DICT = None  # defaults to <SEED_DATA_DIR>/matching/industry_dict.txt
     MATCHING_STOPWORDS = None
 
+    #: Outgoing mail: ``file`` writes .eml files to MAIL_FILE_DIR (default instance/outbox/);
+    #: ``smtp`` is the default once MAIL_SERVER is set. MAIL_USE_TLS is implicit TLS (465).
+    MAIL_BACKEND: str | None = None
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_STARTTLS = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_TIMEOUT = 10
+    MAIL_SENDER = "融通 Rongtong <noreply@rongtong.example>"
+    MAIL_FILE_DIR: str | None = None
+    MAIL_BATCH_SIZE = 20
+    #: Temporary failures wait MAIL_RETRY_SECONDS, doubling per attempt (at most 6 hours).
+    MAIL_MAX_ATTEMPTS = 8
+    MAIL_RETRY_SECONDS = 60
+    #: A claim older than this belonged to a sender that died; another may take the mail.
+    MAIL_CLAIM_SECONDS = 600
+    #: Links in mail and other places without a request to take the host from.
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    DIGEST_MIN_SCORE = 0.2  # the platform's floor; members may ask for more
+    DIGEST_MAX_MATCHES = 5  # the best new ones; the rest wait for the next digest
+    DIGEST_UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 180
+    SCHEDULER_LEASE_SECONDS = 60
+
+    #: Programme defaults (DOMAIN.md); admins override them on /events/settings.
+    PROGRAMME_ROADSHOW_BUDGET_CAP = 1_000_000
+    PROGRAMME_MATCHMAKING_BUDGET_CAP = 1_000_000
+    PROGRAMME_MATCHMAKING_TARGET = 10
+    PROGRAMME_ROADSHOW_TARGET = 12
+    #: Pairs of participants scoring at least this are "a good match" for the meeting scheduler.
+    MEETING_GOOD_SCORE = 0.1
+
+    #: Days a challenge owner has to answer a proposal (after submission or their last step)
+    #: before being reminded and listed as overdue to organizers.
+    PROPOSAL_RESPONSE_DAYS = 14
+    PROPOSAL_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    PROPOSAL_ATTACHMENTS_MAX = 10
+    PROPOSAL_ATTACHMENT_DIR = None  # defaults to <instance>/attachments
+
     API_TITLE = "Rongtong API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -77,6 +77,9 @@ def seed_all(seed_dir: Path, *, echo=lambda msg: None) -> None:
                 msg = f"seed file {path} has bad rows"
                 raise click.ClickException(msg)
     echo(f"demo users: {seed_users(seed_dir / 'users.jsonl')}")
+    from .events.seeding import load_events
+
+    load_events(seed_dir, echo=echo)
 
 
 @click.command("seed")

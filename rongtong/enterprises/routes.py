@@ -2,6 +2,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func
+from sqlalchemy.orm import selectinload
 
 from ..core.auth import organizer_required
 from ..core.forms import select_choices, taxonomy_choices
@@ -26,7 +27,11 @@ def _can_manage(enterprise: Enterprise) -> bool:
 @bp.get("/")
 def index():
     q = request.args.get("q", "").strip()
-    stmt = db.select(Enterprise).where(Enterprise.verified_at.is_not(None))
+    stmt = (
+        db.select(Enterprise)
+        .where(Enterprise.verified_at.is_not(None))
+        .options(selectinload(Enterprise.chains))  # the cards show chains: one query, not N
+    )
     kind = request.args.get("kind")
     if kind:
         stmt = stmt.join(Enterprise.kind).where(EnterpriseKind.code == kind)

@@ -1,6 +1,7 @@
 """Enterprises: profile changes, verification and the near-duplicate guard. Never commits."""
 
 import re
+import threading
 
 from flask import current_app
 from rapidfuzz import fuzz, process
@@ -104,18 +105,54 @@ def chains_by_codes(codes) -> list[Chain]:
     return sorted(rows, key=lambda c: c.position)
 
 
+class _NameKeys:
+    """Every enterprise's (id, name_key), kept per process and read again only when the
+    table changes: its row count, newest id or newest ``updated_at`` differ. Checking that
+    is one small aggregate query instead of 20,000 rows per search."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.version: tuple | None = None
+        self.rows: list[tuple[int, str]] = []
+        self.choices: dict[int, str] = {}
+
+    def get(self) -> tuple[list[tuple[int, str]], dict[int, str]]:
+        version = tuple(
+            db.session.execute(
+                db.select(
+                    db.func.count(Enterprise.id),
+                    db.func.max(Enterprise.id),
+                    db.func.max(Enterprise.updated_at),
+                )
+            ).one()
+        )
+        with self.lock:
+            if version == self.version:
+                return self.rows, self.choices
+        rows = [
+            (r.id, r.name_key)
+            for r in db.session.execute(db.select(Enterprise.id, Enterprise.name_key))
+        ]
+        with self.lock:
+            self.version, self.rows, self.choices = version, rows, dict(rows)
+        return rows, self.choices
+
+
+_name_keys = _NameKeys()
+
+
 def search_ids(query: str, limit: int = 200) -> list[int]:
     """Enterprises whose name contains or nearly names ``query`` (a typo or two allowed)."""
     key = name_key(query)
     if not key:
         return []
-    rows = db.session.execute(db.select(Enterprise.id, Enterprise.name_key)).all()
+    rows, choices = _name_keys.get()
     if len(key) < 3:
-        return [r.id for r in rows if key in r.name_key][:limit]
+        return [enterprise_id for enterprise_id, name in rows if key in name][:limit]
     cutoff = max(66.0, 100.0 * (len(key) - 1) / len(key) - 1) if len(key) < 8 else 80.0
     hits = process.extract(
         key,
-        {r.id: r.name_key for r in rows},
+        choices,
         scorer=fuzz.partial_ratio,
         score_cutoff=cutoff,
         limit=limit,
