@@ -95,6 +95,8 @@ def _act(proposal: Proposal, action, done: str, anchor: str | None = None):
     try:
         commit_with_retry(action)
     except ServiceError as exc:
+        if exc.status == 403:  # not this user's to do: a refusal, not a message
+            abort(403, str(exc.message))
         flash(str(exc.message), "error")
     else:
         flash(done, "success")
@@ -368,6 +370,8 @@ def delete_attachment(proposal_id: int, attachment_id: int):
 def terms(listing_id: int):
     listing = _listing(listing_id)
     form = TermsForm()
+    if request.method == "POST" and services.is_owner_side(current_user, listing):
+        abort(403)  # an enterprise does not accept its own challenge's terms
     if form.validate_on_submit():
         try:
             services.accept_terms(current_user, listing)

@@ -1,0 +1,395 @@
+"""Every route in the URL map, as anonymous, a member of another enterprise, the owning
+member, an organizer and an admin: the expected status for each.
+
+A route added later fails `test_every_route_is_classified` until it is given a row here.
+"""
+
+from datetime import datetime
+
+import pytest
+
+from rongtong.events import services as events
+from rongtong.events.models import Event, Meeting
+from rongtong.extensions import db
+from rongtong.mail.services import queue_mail
+from rongtong.proposals import services as proposals
+from rongtong.taxonomy.models import Chain
+from tests.conftest import Auth
+
+ROLES = ("anon", "other", "owner", "organizer", "admin")
+OK = {200}
+LOGIN = {302}  # to the login page
+DENY = {403, 404}
+
+
+@pytest.fixture
+def world(app, make_user, make_enterprise, make_listing, api_token):
+    owner = make_user(enterprise=make_enterprise(kind="large", tier=None))
+    other = make_user()
+    proposer = make_user(enterprise=make_enterprise(kind="sme"))
+    challenge = make_listing(enterprise=owner.enterprise, kind="challenge")
+    draft = make_listing(enterprise=owner.enterprise, status="draft")
+    capability = make_listing(enterprise=proposer.enterprise, kind="capability")
+    with app.test_request_context():
+        proposal = proposals.create_proposal(
+            proposer,
+            challenge,
+            {
+                "summary": "方案摘要",
+                "approach": "技术路线说明",
+                "team": "团队",
+                "timeline": "四个月",
+                "quote": 100000,
+            },
+            accept=True,
+        )
+        event = Event()
+        events.save_event(
+            event,
+            {
+                "title": "测试路演",
+                "kind": "roadshow",
+                "chain": db.session.execute(
+                    db.select(Chain).filter_by(code="robotics")
+                ).scalar_one(),
+                "theme": None,
+                "starts_at": datetime(2027, 3, 18, 14),
+                "ends_at": datetime(2027, 3, 18, 18),
+                "timezone": "Asia/Shanghai",
+                "venue": "广州",
+                "capacity": 0,
+                "budget": 10_000,
+                "organiser": "服务中心",
+                "requires_approval": False,
+            },
+        )
+        event.status = "open"
+        reg_owner = events.register(event, owner.enterprise, owner)
+        reg_proposer = events.register(event, proposer.enterprise, proposer)
+        events.set_up_meetings(event, datetime(2027, 3, 18, 14), 2, 2)
+        request = events.request_meeting(reg_owner, reg_proposer, "想聊聊焊接方案")
+        events.respond_to_request(request, True)
+        events.schedule_event(event)
+        mail = queue_mail(key="matrix", purpose="test", to=owner.email, subject="s", text="t")
+    db.session.flush()
+    meeting = db.session.execute(db.select(Meeting).filter_by(event_id=event.id)).scalars().first()
+    ids = {
+        "listing_id": challenge.id,
+        "draft_id": draft.id,
+        "capability_id": capability.id,
+        "enterprise_id": owner.enterprise_id,
+        "proposal_id": proposal.id,
+        "attachment_id": 999999,
+        "event_id": event.id,
+        "reg_id": reg_owner.id,
+        "meeting_id": meeting.id if meeting else 999999,
+        "request_id": 999999,
+        "mail_id": mail.id,
+        "user_id": other.id,
+        "token_id": 999999,
+        "judgement_id": 999999,
+        "term_id": 1,
+        "year": 2027,
+    }
+    users = {
+        "other": other,
+        "owner": owner,
+        "organizer": make_user(role="organizer", enterprise=None),
+        "admin": make_user(role="admin", enterprise=None),
+    }
+    return {"ids": ids, "users": users, "reg_proposer": reg_proposer}
+
+
+def _client(app, world, role):
+    client = app.test_client()
+    if role != "anon":
+        Auth(client).login(world["users"][role])
+    return client
+
+
+# endpoint -> (path template, {role: allowed statuses}); GET only.
+def _gets(ids):
+    L, E, P = ids["listing_id"], ids["event_id"], ids["proposal_id"]
+    member = {"anon": LOGIN, "other": OK, "owner": OK, "organizer": {403}, "admin": {403}}
+    organizer = {"anon": LOGIN, "other": {403}, "owner": {403}, "organizer": OK, "admin": OK}
+    admin = {"anon": LOGIN, "other": {403}, "owner": {403}, "organizer": {403}, "admin": OK}
+    login = {"anon": LOGIN, "other": OK, "owner": OK, "organizer": OK, "admin": OK}
+    public = dict.fromkeys(ROLES, OK)
+    owner_only = {"anon": LOGIN | DENY, "other": DENY, "owner": OK, "organizer": DENY, "admin": OK}
+    return {
+        "main.home": ("/", public),
+        "main.healthz": ("/healthz", public),
+        "accounts.login": (
+            "/login",
+            {**public, "other": {302}, "owner": {302}, "organizer": {302}, "admin": {302}},
+        ),
+        "accounts.register": (
+            "/register",
+            {**public, "other": {302}, "owner": {302}, "organizer": {302}, "admin": {302}},
+        ),
+        "accounts.profile": ("/account", login),
+        "listings.index": ("/listings/", public),
+        "listings.detail": (f"/listings/{L}", public),
+        "listings.detail#draft": (
+            f"/listings/{ids['draft_id']}",
+            {"anon": {404}, "other": {404}, "owner": OK, "organizer": OK, "admin": OK},
+        ),
+        "listings.mine": ("/listings/mine", member),
+        "listings.create": ("/listings/new", member),
+        "listings.edit": (
+            f"/listings/{L}/edit",
+            {"anon": LOGIN, "other": {403}, "owner": OK, "organizer": {403}, "admin": OK},
+        ),
+        "enterprises.index": ("/enterprises/", public),
+        "enterprises.detail": (f"/enterprises/{ids['enterprise_id']}", public),
+        "enterprises.edit": (f"/enterprises/{ids['enterprise_id']}/edit", owner_only),
+        "enterprises.review": ("/enterprises/review", organizer),
+        "imports.upload": ("/imports", organizer),
+        "imports.export_listings": ("/exports/listings?format=csv", organizer),
+        "admin.taxonomies": ("/admin/taxonomies", admin),
+        "admin.users": ("/admin/users", admin),
+        "admin.edit_term": ("/admin/taxonomies/chains/new", admin),
+        "admin.edit_term#existing": ("/admin/taxonomies/chains/1", admin),
+        "mail.index": ("/admin/outbox/", admin),
+        "mail.detail": (f"/admin/outbox/{ids['mail_id']}", admin),
+        "mail.html_part": (f"/admin/outbox/{ids['mail_id']}/html", {**admin, "admin": {200, 404}}),
+        "digests.preferences": (
+            "/digests/preferences",
+            {**member, "organizer": {200, 403}, "admin": {200, 403}},
+        ),
+        "digests.unsubscribe": (
+            "/digests/unsubscribe/not-a-token",
+            dict.fromkeys(ROLES, {400, 404}),
+        ),
+        "proposals.mine": ("/proposals/mine", member),
+        "proposals.detail": (
+            f"/proposals/{P}",
+            {"anon": LOGIN, "other": {403}, "owner": OK, "organizer": {403}, "admin": OK},
+        ),
+        "proposals.edit": (
+            f"/proposals/{P}/edit",
+            {
+                "anon": LOGIN,
+                "other": {403},
+                "owner": {403},
+                "organizer": {403},
+                "admin": {403, 409},
+            },
+        ),
+        "proposals.attachment": (
+            f"/proposals/{P}/attachments/{ids['attachment_id']}",
+            {"anon": LOGIN, "other": DENY, "owner": {404}, "organizer": DENY, "admin": {404}},
+        ),
+        "proposals.review": (
+            f"/listings/{L}/proposals",
+            {"anon": LOGIN, "other": {403}, "owner": OK, "organizer": {403}, "admin": OK},
+        ),
+        "proposals.new": (
+            f"/listings/{L}/propose",
+            {"anon": LOGIN, "other": OK, "owner": {403}, "organizer": {403}, "admin": {403}},
+        ),
+        "proposals.terms": (
+            f"/listings/{L}/terms",
+            {"anon": LOGIN, "other": OK, "owner": OK, "organizer": {403}, "admin": {403}},
+        ),
+        "proposals.overdue": ("/proposals/overdue", organizer),
+        "proposals.progress": ("/proposals/progress", organizer),
+        "events.index": ("/events/", public),
+        "events.detail": (f"/events/{E}", public),
+        "events.agenda": (
+            f"/events/{E}/agenda",
+            {**member, "organizer": OK, "admin": OK, "other": {403, 404}},
+        ),
+        "events.agenda_ics": (
+            f"/events/{E}/agenda.ics",
+            {**member, "organizer": {403, 404}, "admin": {403, 404}, "other": {403, 404}},
+        ),
+        "events.calendar": (f"/events/{E}/calendar.ics", public),
+        "events.edit": (f"/events/{E}/edit", organizer),
+        "events.export": (f"/events/{E}/export/registrations.csv", organizer),
+        "events.invite": (f"/events/{E}/invite", organizer),
+        "events.manage": (f"/events/{E}/manage", organizer),
+        "events.meetings": (
+            f"/events/{E}/meetings",
+            {**member, "other": {403, 404}, "organizer": OK, "admin": OK},
+        ),
+        "events.outcome": (
+            f"/events/{E}/meetings/{ids['meeting_id']}/outcome",
+            {"anon": LOGIN, "other": DENY, "owner": OK, "organizer": OK, "admin": OK},
+        ),
+        "events.outcomes": (
+            f"/events/{E}/outcomes",
+            {**member, "other": DENY, "organizer": OK, "admin": OK},
+        ),
+        "events.dashboard": ("/events/dashboard", organizer),
+        "events.create": ("/events/new", organizer),
+        "events.plan": ("/events/plan/2027", organizer),
+        "events.settings": ("/events/settings", admin),
+        "api-docs.openapi_json": ("/api/v1/openapi.json", public),
+    }
+
+
+def test_every_route_is_classified(app, world):
+    gets = {name.split("#")[0] for name in _gets(world["ids"])}
+    posts = {name for name, _, _ in _posts(world["ids"])}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.endpoint.startswith("api_"):
+            continue  # the API is walked by Schemathesis and tests/api
+        if "GET" in rule.methods:
+            assert rule.endpoint in gets, f"GET {rule.rule} ({rule.endpoint}) has no row"
+        if "POST" in rule.methods:
+            assert rule.endpoint in posts, f"POST {rule.rule} ({rule.endpoint}) has no row"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_get_routes_answer_as_expected(app, world, role):
+    client = _client(app, world, role)
+    wrong = {}
+    for name, (path, expected) in _gets(world["ids"]).items():
+        response = client.get(path)
+        response.close()
+        if response.status_code not in expected[role]:
+            wrong[name] = (path, response.status_code, sorted(expected[role]))
+        if response.status_code == 302 and expected[role] is LOGIN:
+            assert "/login" in response.headers["Location"], path
+    assert wrong == {}
+
+
+# (endpoint, path, roles that may act). Others get 403/404 (anonymous: the login page).
+def _posts(ids):
+    L, E, P, M = ids["listing_id"], ids["event_id"], ids["proposal_id"], ids["meeting_id"]
+    owner_side = {"owner", "admin"}
+    organizers = {"organizer", "admin"}
+    return [
+        ("listings.edit", f"/listings/{L}/edit", owner_side),
+        ("listings.close", f"/listings/{L}/close", owner_side),
+        ("listings.publish", f"/listings/{ids['draft_id']}/publish", owner_side),
+        ("listings.renew", f"/listings/{L}/renew", owner_side),
+        ("listings.unpublish", f"/listings/{L}/unpublish", organizers),
+        ("listings.create", "/listings/new", {"other", "owner"}),
+        (
+            "matches.not_relevant",
+            f"/listings/{L}/matches/{ids['capability_id']}/not-relevant",
+            owner_side,
+        ),
+        ("matches.restore", f"/listings/{L}/matches/{ids['capability_id']}/restore", owner_side),
+        ("enterprises.edit", f"/enterprises/{ids['enterprise_id']}/edit", owner_side),
+        ("enterprises.verify", f"/enterprises/{ids['enterprise_id']}/verify", organizers),
+        ("enterprises.unverify", f"/enterprises/{ids['enterprise_id']}/unverify", organizers),
+        ("imports.upload", "/imports", organizers),
+        ("admin.edit_term", "/admin/taxonomies/chains/new", {"admin"}),
+        ("admin.set_role", f"/admin/users/{ids['user_id']}/role", {"admin"}),
+        ("mail.retry", f"/admin/outbox/{ids['mail_id']}/retry", {"admin"}),
+        ("accounts.profile", "/account", {"other", "owner", "organizer", "admin"}),
+        ("accounts.revoke_token", f"/account/tokens/{ids['token_id']}/revoke", set()),
+        ("accounts.logout", "/logout", {"other", "owner", "organizer", "admin"}),
+        ("accounts.login", "/login", {"anon"}),
+        ("accounts.register", "/register", {"anon"}),
+        ("accounts.set_language", "/language/en", set(ROLES)),
+        ("digests.preferences", "/digests/preferences", {"other", "owner"}),
+        (
+            "digests.restore",
+            f"/digests/preferences/judgements/{ids['judgement_id']}/restore",
+            set(),
+        ),
+        ("digests.unsubscribe", "/digests/unsubscribe/not-a-token", set()),
+        ("proposals.award", f"/listings/{L}/award", owner_side),
+        ("proposals.new", f"/listings/{L}/propose", {"other"}),
+        ("proposals.add_reviewer", f"/listings/{L}/reviewers", owner_side),
+        (
+            "proposals.remove_reviewer",
+            f"/listings/{L}/reviewers/{ids['user_id']}/remove",
+            owner_side,
+        ),
+        ("proposals.terms", f"/listings/{L}/terms", {"other"}),
+        ("proposals.accept", f"/proposals/{P}/accept", owner_side),
+        ("proposals.decline", f"/proposals/{P}/decline", owner_side),
+        ("proposals.shortlist", f"/proposals/{P}/shortlist", owner_side),
+        ("proposals.message", f"/proposals/{P}/messages", owner_side),
+        ("proposals.edit", f"/proposals/{P}/edit", set()),
+        ("proposals.submit", f"/proposals/{P}/submit", set()),
+        ("proposals.withdraw", f"/proposals/{P}/withdraw", set()),
+        (
+            "proposals.delete_attachment",
+            f"/proposals/{P}/attachments/{ids['attachment_id']}/delete",
+            set(),
+        ),
+        ("events.create", "/events/new", organizers),
+        ("events.edit", f"/events/{E}/edit", organizers),
+        ("events.settings", "/events/settings", {"admin"}),
+        ("events.cancel", f"/events/{E}/cancel", {"owner"}),  # cancel one's registration
+        ("events.set_status", f"/events/{E}/status", organizers),
+        ("events.invite", f"/events/{E}/invite", organizers),
+        ("events.slots", f"/events/{E}/slots", organizers),
+        ("events.run_schedule", f"/events/{E}/schedule", organizers),
+        ("events.checkin_code", f"/events/{E}/checkin", organizers),
+        ("events.register", f"/events/{E}/register", {"other", "owner"}),
+        (
+            "events.registration_action",
+            f"/events/{E}/registrations/{ids['reg_id']}/cancel",
+            organizers,
+        ),
+        ("events.send_request", f"/events/{E}/requests", {"owner"}),
+        ("events.request_action", f"/events/{E}/requests/{ids['request_id']}/accept", set()),
+        ("events.unavailable", f"/events/{E}/unavailable", {"owner"}),
+        ("events.meeting_action", f"/events/{E}/meetings/{M}/pin", organizers),
+        ("events.outcome", f"/events/{E}/meetings/{M}/outcome", {"owner", "organizer", "admin"}),
+    ]
+
+
+POST_NAMES = [
+    name
+    for name, _, _ in _posts(
+        {}.fromkeys(
+            (
+                "listing_id",
+                "draft_id",
+                "capability_id",
+                "enterprise_id",
+                "proposal_id",
+                "attachment_id",
+                "event_id",
+                "reg_id",
+                "meeting_id",
+                "request_id",
+                "mail_id",
+                "user_id",
+                "token_id",
+                "judgement_id",
+            ),
+            0,
+        )
+    )
+]
+
+
+@pytest.mark.parametrize("name", POST_NAMES)
+@pytest.mark.parametrize("role", ROLES)
+def test_post_routes_refuse_those_who_may_not_act(app, world, role, name):
+    """Each POST on a fresh world: those who may not act get 403/404 (anonymous: the login
+    page); those who may get neither a 401/403 nor a 5xx."""
+    from tests.conftest import csrf_token
+
+    path, allowed = next((p, a) for n, p, a in _posts(world["ids"]) if n == name)
+    client = _client(app, world, role)
+    response = client.post(path, data={"csrf_token": csrf_token(client, "/")})
+    status = response.status_code
+    if role in allowed:
+        assert status < 500 and status not in (401, 403), (path, status)
+    elif role == "anon":
+        assert status in DENY | REFUSED.get(name, set()) or (
+            status == 302 and "/login" in response.headers["Location"]
+        ), (path, status)
+    else:
+        assert status in DENY | REFUSED.get(name, set()), (path, status)
+
+
+#: Routes whose refusal is not about who asks (a bad token is a 400 for everyone).
+REFUSED = {"digests.unsubscribe": {400}, "accounts.login": {302}, "accounts.register": {302}}
+
+
+@pytest.mark.parametrize("path", ["/listings/1/close", "/enterprises/1/verify", "/events/new"])
+def test_post_without_csrf_token_is_refused(app, world, path):
+    client = _client(app, world, "admin")
+    response = client.post(path, data={})
+    assert response.status_code == 400
