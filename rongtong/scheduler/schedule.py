@@ -40,12 +40,12 @@ def job(id: str, func: str, when: tuple[str, dict], misfire_hours: float = 1) ->
 JOBS: list[JobDef] = [
     job("mail.send_outbox", "mail.jobs:send_outbox", every(minutes=1)),
     job("matches.rebuild_index", "matches.services:rebuild_index", cron(hour=2, minute=30), 6),
+    # Expiry also closes challenges to new proposals (揭榜) at their deadline.
     job("listings.expire", "listings.services:expire_listings", cron(hour=0, minute=5), 12),
     job("listings.deadline_reminders", "listings.jobs:remind_deadlines", cron(hour=9), 12),
     job("digests.weekly", "digests.jobs:weekly_digests", cron(day_of_week="mon", hour=8), 24),
     job("digests.monthly", "digests.jobs:monthly_digests", cron(day=1, hour=8, minute=30), 48),
     job("events.expire_requests", "events.jobs:expire_meeting_requests_job", every(minutes=10)),
-    job("proposals.close", "proposals.jobs:close_challenges_at_deadline", cron(hour=0, minute=10)),
     job("proposals.remind", "proposals.jobs:remind_overdue_owners", cron(hour=9, minute=30), 12),
 ]
 # fmt: on

@@ -60,10 +60,8 @@ def test_the_cli_runs_the_jobs(runner, owner, make_listing):
 
 def test_the_jobs_are_scheduled():
     funcs = {job.func for job in JOBS}
-    assert {
-        "proposals.jobs:close_challenges_at_deadline",
-        "proposals.jobs:remind_overdue_owners",
-    } <= funcs
+    # Challenges close to proposals through listing expiry at their deadline.
+    assert {"listings.services:expire_listings", "proposals.jobs:remind_overdue_owners"} <= funcs
 
 
 def test_owners_past_the_response_deadline_are_reminded(
