@@ -36,6 +36,12 @@ def create_app(config: Mapping | None = None) -> Flask:
     errors.register(app)
     web.register(app)
     _register_cli(app)
+    if app.config.get("PROXY_FIX_X_FOR"):
+        # Behind a reverse proxy: the client's address (rate limits) and scheme come from it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_FIX_X_FOR"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app
 
 

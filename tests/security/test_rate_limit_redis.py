@@ -38,3 +38,22 @@ def test_login_limit_shared_through_redis(app, make_user):
             with worker.app_context():
                 db.engine.dispose()
         limiter.init_app(app)  # the shared extension goes back to the test app's storage
+
+
+def test_behind_a_proxy_the_client_address_counts(app, tmp_path):
+    config = {
+        **TEST_CONFIG,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
+        "PROXY_FIX_X_FOR": 1,
+    }
+    proxied = create_app(config)
+
+    @proxied.get("/whoami")
+    def whoami():
+        from flask import request
+
+        return request.remote_addr
+
+    response = proxied.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert response.get_data(as_text=True) == "203.0.113.7"
+    limiter.init_app(app)
