@@ -60,7 +60,7 @@ def search_text_for(listing: Listing) -> str:
         listing.title,
         listing.summary,
         listing.description,
-        listing.keywords.replace(",", " "),
+        (listing.keywords or "").replace(",", " "),
     ]
     terms = configured_text().search_terms(" ".join(p or "" for p in parts))
     return f" {' '.join(terms)} " if terms else ""
@@ -68,6 +68,10 @@ def search_text_for(listing: Listing) -> str:
 
 def apply_listing(listing: Listing, data: dict, *, user=None) -> Listing:
     """Set the fields present in ``data`` (validated; taxonomy values as rows)."""
+    for name in ("summary", "description", "confidential", "keywords"):
+        # A new row has no column defaults until it is inserted; the text fields start empty.
+        if getattr(listing, name) is None:
+            setattr(listing, name, "")
     if "kind" in data:
         if data["kind"] not in KINDS:
             raise ServiceError("kind must be challenge or capability", field="kind")

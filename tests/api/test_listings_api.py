@@ -498,3 +498,22 @@ def test_token_use_is_recorded(client, caller):
     assert client.get(f"{API}/listings", headers=member.headers).status_code == 200
     db.session.expire_all()
     assert token.last_used_at is not None
+
+
+def test_create_with_only_the_required_fields(client, caller):
+    """Found by the two-instances test: a body without keywords gave a 500."""
+    member = caller(verified=True)
+    response = client.post(
+        f"{API}/listings",
+        headers=member.headers,
+        json={
+            "kind": "capability",
+            "category": "rnd",
+            "chain": "robotics",
+            "title": "只有必填字段的能力",
+            "summary": "摘要",
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["keywords"] == [] and body["description"] == ""
