@@ -344,6 +344,9 @@ class TfidfMatcher(BaseEstimator):
 
     def fit(self, docs: Iterable[Doc], y: None = None) -> TfidfMatcher:
         """Learn the vocabulary, idf and vectors of ``docs``; returns ``self``."""
+        # Forget the previous fit's cached feature names and word columns.
+        self.__dict__.pop("_names", None)
+        self.__dict__.pop("_word_cols", None)
         docs = list(docs)
         ids = [d.id for d in docs]
         if len(set(ids)) != len(ids):
@@ -754,6 +757,14 @@ class TfidfMatcher(BaseEstimator):
             self._names = names
         return names
 
+    def _word_columns(self) -> frozenset[int]:
+        """Columns that hold whole words (not n-grams); cached like ``_names``."""
+        cols = getattr(self, "_word_cols", None)
+        if cols is None:
+            cols = frozenset(self.column_[: len(self.word_index_)].tolist())
+            self._word_cols = cols
+        return cols
+
     def _vector_and_meta(self, doc: Doc | Any) -> tuple[sp.csr_matrix, dict, tuple, Any]:
         if isinstance(doc, Doc):
             record = (doc.kind, doc.chain, doc.category, doc.district, doc.tier)
@@ -783,7 +794,7 @@ class TfidfMatcher(BaseEstimator):
         )
         words: dict[str, float] = {}
         grams: list[tuple[str, float]] = []
-        n_words_cols = set(self.column_[: len(self.word_index_)].tolist())
+        n_words_cols = self._word_columns()
         for col, w in contrib:
             if col in n_words_cols:
                 words[names[col]] = w

@@ -324,3 +324,22 @@ def test_bad_input_is_refused():
     m = TfidfMatcher().fit([Doc("x", "challenge", "a")])
     with pytest.raises(ValueError, match="kinds"):
         m.rank(Doc("y", "challenge", "a"), kinds=["offer"])
+
+
+def test_refit_forgets_the_previous_vocabulary_in_explanations():
+    from matching import Doc, TfidfMatcher
+
+    first = [
+        Doc(id=1, kind="challenge", title="激光焊接变形控制"),
+        Doc(id=2, kind="capability", title="激光焊接工艺开发"),
+    ]
+    second = [
+        Doc(id=1, kind="challenge", title="发酵罐清洗验证"),
+        Doc(id=2, kind="capability", title="发酵罐在线清洗"),
+    ]
+    matcher = TfidfMatcher().fit(first)
+    assert any("焊接" in t.term for t in matcher.explain(1, 2).terms)
+    matcher.fit(second)
+    terms = [t.term for t in matcher.explain(1, 2).terms]
+    assert terms and all("焊接" not in t for t in terms)
+    assert any("发酵" in t or "清洗" in t for t in terms)
