@@ -12,16 +12,67 @@ from hypothesis import strategies as st
 from tests.conftest import Auth, csrf_token
 
 FIELD_NAMES = [
-    "title", "summary", "description", "confidential", "keywords", "budget_min", "budget_max",
-    "deadline", "category", "chain", "kind", "name", "credit_code", "district", "tier", "chains",
-    "website", "contact_email", "contact_mobile", "reason", "email", "password", "confirm",
-    "role", "code", "label_zh", "label_en", "position", "note", "amount", "quote", "status",
-    "starts_at", "ends_at", "capacity", "budget", "frequency", "min_score", "body", "question",
+    "title",
+    "summary",
+    "description",
+    "confidential",
+    "keywords",
+    "budget_min",
+    "budget_max",
+    "deadline",
+    "category",
+    "chain",
+    "kind",
+    "name",
+    "credit_code",
+    "district",
+    "tier",
+    "chains",
+    "website",
+    "contact_email",
+    "contact_mobile",
+    "reason",
+    "email",
+    "password",
+    "confirm",
+    "role",
+    "code",
+    "label_zh",
+    "label_en",
+    "position",
+    "note",
+    "amount",
+    "quote",
+    "status",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "budget",
+    "frequency",
+    "min_score",
+    "body",
+    "question",
 ]
 VALUES = st.one_of(
     st.text(max_size=50),
-    st.sampled_from(["", "0", "-1", "1e309", "99999999999999999999", "2027-02-30", "<script>x</script>",
-                     "../../etc/passwd", "auto", "rnd", "challenge", "\x00", "全角１２３", "a" * 3000]),
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "-1",
+            "1e309",
+            "99999999999999999999",
+            "2027-02-30",
+            "<script>x</script>",
+            "../../etc/passwd",
+            "auto",
+            "rnd",
+            "challenge",
+            "\x00",
+            "全角１２３",
+            "a" * 3000,
+        ]
+    ),
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
 )
 FORMS = st.dictionaries(st.sampled_from(FIELD_NAMES), VALUES, max_size=10)
@@ -44,8 +95,13 @@ def world(make_user, make_listing):
     return {
         "member": member,
         "organizer": make_user(role="organizer"),
-        "ids": {"listing_id": listing.id, "enterprise_id": member.enterprise_id,
-                "counterpart_id": listing.id, "user_id": member.id, "code": "en"},
+        "ids": {
+            "listing_id": listing.id,
+            "enterprise_id": member.enterprise_id,
+            "counterpart_id": listing.id,
+            "user_id": member.id,
+            "code": "en",
+        },
     }
 
 
@@ -59,8 +115,9 @@ def test_random_form_data_never_gives_a_server_error(app, world, role):
     assert len(paths) >= 10
 
     @given(data=FORMS, path=st.sampled_from(paths))
-    @settings(max_examples=150, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     def post(data, path):
         response = client.post(path, data={**data, "csrf_token": token})
         assert response.status_code < 500, (path, data, response.status_code)
