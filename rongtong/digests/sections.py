@@ -20,6 +20,7 @@ SECTIONS = [
     "rongtong.digests.sections:new_matches",
     "rongtong.digests.sections:upcoming_events",
     "rongtong.digests.sections:own_listing_changes",
+    "rongtong.proposals.digest:proposal_changes",
 ]
 
 

@@ -310,3 +310,38 @@ def test_matches_beyond_the_cap_wait_for_the_next_digest(city, app, monkeypatch)
     queue_digests(WEEK)
     second = DigestRun(NEXT_WEEK).build(city["maker"])
     assert [m.counterpart.id for m in second.sections[0].items] == [city["vision_listing"].id]
+
+
+def test_proposal_changes_reach_both_sides_once(city, app):
+    """The proposer hears its proposal was accepted; the owner hears it received one."""
+    from rongtong.proposals import services as proposals
+
+    with app.test_request_context():
+        proposal = proposals.create_proposal(
+            city["welder"],
+            city["challenge"],
+            {
+                "summary": "摆动激光焊",
+                "approach": "反变形夹具",
+                "team": "焊接团队",
+                "timeline": "四个月",
+                "quote": 380000,
+            },
+            accept=True,
+        )
+    db.session.flush()
+    owner_digest = DigestRun(WEEK, now=utcnow()).build(city["maker"])
+    received = {s.key: s for s in owner_digest.sections}["proposals"]
+    assert [i["proposal"].id for i in received.items] == [proposal.id]
+    assert "揭榜进展" in owner_digest.subject and "收到新的揭榜方案" in owner_digest.text
+    assert "广州焊接工艺研究所" in owner_digest.text
+
+    proposal.status, proposal.decided_at = "accepted", utcnow()
+    db.session.flush()
+    proposer_digest = DigestRun(WEEK, now=utcnow()).build(city["welder"])
+    ours = {s.key: s for s in proposer_digest.sections}["proposals"]
+    assert ours.items[0]["side"] == "ours"
+    assert "方案已被采纳" in proposer_digest.text
+    queue_digests(WEEK)
+    later = DigestRun(NEXT_WEEK).build(city["welder"])
+    assert later is None or "proposals" not in {s.key for s in later.sections}
