@@ -275,9 +275,9 @@ class DigestRun:
 
     @cached_property
     def labels(self):
-        from ..matches.services import _labels
+        from ..matches.services import taxonomy_labels
 
-        return _labels()
+        return taxonomy_labels()
 
     @cached_property
     def preferences(self) -> dict[int, DigestPreference]:

@@ -20,9 +20,10 @@ from ..enterprises.models import Enterprise
 from ..extensions import db
 from ..listings.models import Listing
 from ..mail.services import queue_mail
+from ..matches.services import reason_dicts, taxonomy_labels
 from ..outcomes.models import Outcome
 from ..outcomes.services import record_outcome
-from ..taxonomy.models import Category, Chain, District, Tier
+from ..taxonomy.models import Chain
 from . import meeting_scheduler as ms
 from .models import (
     EVENT_KINDS,
@@ -598,24 +599,6 @@ class Suggestion:
     counterpart: Listing | None = None
 
 
-def _labels():
-    return {
-        name: {row.code: row for row in db.session.execute(db.select(model)).scalars()}
-        for name, model in (
-            ("chain", Chain),
-            ("category", Category),
-            ("district", District),
-            ("tier", Tier),
-        )
-    }
-
-
-def _reason_dicts(reasons, labels) -> list[dict]:
-    from ..matches.services import reason_text
-
-    return [{"code": r.code, "text": reason_text(r, labels)} for r in reasons]
-
-
 def _ranked_pairs(seeds: list[Listing], k: int):
     """(seed, counterpart listing, score, reasons) for each seed's k best published
     counterparts of another enterprise."""
@@ -660,14 +643,14 @@ def suggestions(event: Event, limit: int = 30) -> list[Suggestion]:
         if event.chain_id:
             stmt = stmt.where(Listing.chain_id == event.chain_id)
     challenges = db.session.execute(stmt.order_by(Listing.id)).scalars().all()
-    labels = _labels()
+    labels = taxonomy_labels()
     best: dict[int, Suggestion] = {}
 
     def offer(enterprise, role, score, reasons, listing, counterpart):
         old = best.get(enterprise.id)
         if old is None or score > old.score:
             best[enterprise.id] = Suggestion(
-                enterprise, role, round(score, 4), _reason_dicts(reasons, labels),
+                enterprise, role, round(score, 4), reason_dicts(reasons, labels),
                 listing, counterpart,
             )  # fmt: skip
 
@@ -793,8 +776,8 @@ def pair_scores(event: Event) -> dict[frozenset, PairScore]:
             continue
         key = frozenset((a, b))
         if key not in result or score > result[key].score:
-            labels = labels or _labels()
-            result[key] = PairScore(round(score, 4), _reason_dicts(reasons, labels))
+            labels = labels or taxonomy_labels()
+            result[key] = PairScore(round(score, 4), reason_dicts(reasons, labels))
     return result
 
 

@@ -168,7 +168,7 @@ def hidden_counterparts(listing: Listing) -> set[int]:
     )
 
 
-def _labels() -> dict[str, dict[str, object]]:
+def taxonomy_labels() -> dict[str, dict[str, object]]:
     """Taxonomy rows by code, for wording reasons with labels rather than codes."""
     from ..taxonomy.models import Category, District, Tier
 
@@ -225,7 +225,8 @@ def reason_text(reason, labels) -> str:
     return (str(get_locale()) == "en" and reason.en) or reason.zh
 
 
-def _reason_dicts(reasons, labels) -> list[dict]:
+def reason_dicts(reasons, labels) -> list[dict]:
+    """Reasons as the pages and the API show them: a stable code and the text."""
     return [{"code": r.code, "text": reason_text(r, labels)} for r in reasons]
 
 
@@ -258,7 +259,7 @@ def matches_for(listing: Listing, k: int = 10) -> list[ListingMatch]:
         .scalars()
     }
     results = []
-    labels = _labels()
+    labels = taxonomy_labels()
     for match in ranked:
         row = rows.get(match.id)
         if row is None:
@@ -268,7 +269,7 @@ def matches_for(listing: Listing, k: int = 10) -> list[ListingMatch]:
             ListingMatch(
                 listing=row,
                 score=round(match.score, 4),
-                reasons=_reason_dicts(explanation.reasons, labels),
+                reasons=reason_dicts(explanation.reasons, labels),
                 terms=meaningful(t.term for t in explanation.terms),
             )
         )
