@@ -13,13 +13,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from flask import g, request_started
 import sqlalchemy as sa
+from flask import g, request_started
 from flask_sqlalchemy.session import Session as FlaskSession
 
 from rongtong import create_app
 from rongtong.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 from rongtong.extensions import db, limiter
+from rongtong.matches import services as match_services
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed_data"
 PASSWORD = "correct horse battery"
@@ -126,9 +127,12 @@ def db_session(request, app):
             }
         )
         limiter.reset()
+        # A matcher index built in a test belongs to its rolled-back transaction.
+        match_services._cache.clear()
         try:
             yield db.session
         finally:
+            match_services._cache.clear()
             db.session.remove()
             db.session = original
             transaction.rollback()

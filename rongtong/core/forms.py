@@ -61,3 +61,12 @@ def wrap(check):
 
 #: WTForms fills in %(max)d.
 TOO_LONG = _l("不能超过 %(max)d 个字符。")
+
+
+def flash_form_errors(form) -> None:
+    """Each field's messages as flashes, for forms posted from a page that redirects back."""
+    from flask import flash
+
+    for errors in form.errors.values():
+        for error in errors:
+            flash(str(error), "error")

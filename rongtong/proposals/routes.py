@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 
 from ..accounts.models import User
 from ..core.auth import member_required, organizer_required
+from ..core.forms import flash_form_errors
 from ..core.services import ServiceError
 from ..extensions import db
 from ..listings import services as listing_services
@@ -270,9 +271,7 @@ def accept(proposal_id: int):
     proposal = _readable(proposal_id)
     form = AcceptForm(prefix="accept")
     if not form.validate():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
+        flash_form_errors(form)
         return redirect(url_for("proposals.detail", proposal_id=proposal.id))
     return _act(
         proposal,
@@ -289,9 +288,7 @@ def decline(proposal_id: int):
     proposal = _readable(proposal_id)
     form = DeclineForm(prefix="decline")
     if not form.validate():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
+        flash_form_errors(form)
         return redirect(url_for("proposals.detail", proposal_id=proposal.id, _anchor="decide"))
     return _act(
         proposal,

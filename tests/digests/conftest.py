@@ -4,13 +4,6 @@ from rongtong.matches import services as match_services
 from tests.mail.support import SmtpSink
 
 
-@pytest.fixture(autouse=True)
-def fresh_matcher_cache():
-    match_services._cache.clear()
-    yield
-    match_services._cache.clear()
-
-
 @pytest.fixture
 def sink():
     with SmtpSink() as running:

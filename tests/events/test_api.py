@@ -13,11 +13,6 @@ from tests.api.conftest import assert_error
 API = "/api/v1"
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    match_services._cache.clear()
-    yield
-    match_services._cache.clear()
 
 
 @pytest.fixture

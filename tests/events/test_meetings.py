@@ -18,14 +18,6 @@ from rongtong.mail.models import OutboxMail
 from rongtong.matches import services as match_services
 from rongtong.outcomes.services import ledger
 
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    match_services._cache.clear()
-    yield
-    match_services._cache.clear()
-
-
 TOPICS = [
     ("激光焊接变形控制", ["激光焊接", "焊接变形"]),
     ("机器视觉缺陷检测", ["机器视觉", "缺陷检测"]),

@@ -1,6 +1,6 @@
 """The listing page shows matches with score, reasons and the shared terms highlighted."""
 
-from tests.matches.test_platform_matching import corpus, fresh_cache  # noqa: F401
+from tests.matches.test_platform_matching import corpus  # noqa: F401
 
 
 def test_listing_page_shows_matches_with_score_reasons_and_highlight(client, corpus):

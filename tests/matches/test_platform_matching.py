@@ -7,13 +7,6 @@ from rongtong.matches import services
 from rongtong.matches.models import MatcherBuild, MatchJudgement
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    services._cache.clear()
-    yield
-    services._cache.clear()
-
-
 @pytest.fixture
 def corpus(make_user, make_listing, make_enterprise):
     owner = make_user()
