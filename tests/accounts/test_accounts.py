@@ -1,12 +1,12 @@
 import re
 
 from flask import Flask
+
 from rongtong.accounts.models import ApiToken, User
 from rongtong.accounts.services import check_password, user_for_api_token
 from rongtong.config import DefaultConfig
 from rongtong.enterprises.models import Enterprise
 from rongtong.extensions import db
-
 from tests.conftest import PASSWORD, csrf_token, valid_credit_code
 
 

@@ -1,7 +1,6 @@
 from rongtong.enterprises.models import Enterprise
 from rongtong.enterprises.services import name_key, near_duplicate
 from rongtong.extensions import db
-
 from tests.conftest import valid_credit_code
 
 
