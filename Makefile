@@ -6,7 +6,6 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
-export RONGTONG_DEVELOPMENT ?= 1
 
 .PHONY: run test install translations i18n-update browser-deps lint clean
 
@@ -28,6 +27,7 @@ i18n-update: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o rongtong/translations/messages.pot --no-location --sort-output rongtong
 	$(BIN)/pybabel update -i rongtong/translations/messages.pot -d rongtong/translations --no-fuzzy-matching
 
+run: export RONGTONG_DEVELOPMENT ?= 1
 run: install
 	@mkdir -p instance
 	$(FLASK) db upgrade

@@ -227,7 +227,13 @@ def test_default_password_hash_meets_owasp_floor():
 def test_session_cookie_flags_in_production(tmp_path):
     from rongtong import create_app
 
-    app = create_app({"SECRET_KEY": "s", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    app = create_app(
+        {
+            "SECRET_KEY": "s",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
+            "DEVELOPMENT": False,  # whatever the environment says
+        }
+    )
     assert isinstance(app, Flask)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True

@@ -17,7 +17,13 @@ def test_security_headers(client, path):
 
 @pytest.mark.nodb
 def test_hsts_outside_development(tmp_path):
-    app = create_app({"SECRET_KEY": "s", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/h.db"})
+    app = create_app(
+        {
+            "SECRET_KEY": "s",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/h.db",
+            "DEVELOPMENT": False,
+        }
+    )
     response = app.test_client().get("/healthz")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
