@@ -28,6 +28,16 @@ def create_app(config: Mapping | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     _finish_config(app, config or {})
 
+    # Ids are 32-bit integers in the database: a larger one in a URL is a 404, not an
+    # overflow error from PostgreSQL.
+    from werkzeug.routing import IntegerConverter
+
+    class _IdConverter(IntegerConverter):
+        def __init__(self, map, *args, **kwargs):
+            kwargs.setdefault("max", 2**31 - 1)
+            super().__init__(map, *args, **kwargs)
+
+    app.url_map.converters["int"] = _IdConverter
     _import_models()
     _init_extensions(app)
     _register_blueprints(app)

@@ -6,8 +6,8 @@ from webargs.flaskparser import FlaskParser
 
 from ..extensions import db
 
-#: Ids above this cannot be stored, so no row has them (and SQLite would overflow).
-MAX_ID = 2**63 - 1
+#: Ids above this cannot be stored (INTEGER columns), so no row has them.
+MAX_ID = 2**31 - 1
 
 
 class JsonParser(FlaskParser):

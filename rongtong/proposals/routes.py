@@ -453,7 +453,7 @@ def add_reviewer(listing_id: int):
     form.user_id.choices = [(u.id, u.email) for u in services.organizer_choices()]
     user_id = form.user_id.data if form.validate() else None
     # Ids beyond 64 bits exist nowhere (and overflow SQLite); no id, no organizer.
-    valid = isinstance(user_id, int) and 0 < user_id < 2**63
+    valid = isinstance(user_id, int) and 0 < user_id < 2**31
     organizer = db.session.get(User, user_id) if valid else None
     try:
         services.add_reviewer(listing, organizer, current_user)

@@ -41,3 +41,15 @@ def test_api_error_is_json_and_404_page_is_html(client):
     assert set(response.get_json()["error"]) == {"code", "message", "fields"}
     page = client.get("/no-such-page")
     assert page.status_code == 404 and "页面不存在" in page.get_data(as_text=True)
+
+
+def test_ids_beyond_the_column_are_404_not_overflow(client):
+    """PostgreSQL refuses an INTEGER above 2**31 - 1; such ids in URLs never reach it."""
+    for path in (
+        "/listings/154814963598",
+        "/api/v1/listings/154814963598/close",
+        "/api/v1/listings/2147483648",
+        "/enterprises/99999999999",
+    ):
+        response = client.get(path) if "close" not in path else client.post(path)
+        assert response.status_code in (404, 405), (path, response.status_code)

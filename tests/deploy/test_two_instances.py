@@ -19,7 +19,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-DB = "rongtong_two_instances"
+#: Its own database per run, so that two runs on one machine never meet.
+DB = f"rongtong_two_instances_{os.getpid()}"
 
 pytestmark = [pytest.mark.nodb, pytest.mark.slow]
 
