@@ -192,3 +192,56 @@ def axe_violations(browser, url: str, *, lang: str = "zh-CN", width: int = 1280,
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in result["violations"]
     ]
+
+
+# --- journeys: as a person does it (header links, forms by their labels) ---------------------
+
+
+def sign_in(page, email: str, password: str = PASSWORD) -> None:
+    """Log in through the header's 登录 link and the form's labelled fields."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("banner").get_by_role("link", name="登录", exact=True).click()
+    page.get_by_label("邮箱", exact=True).fill(email)
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_role("main").get_by_role("button", name="登录", exact=True).click()
+    expect(page.get_by_role("banner").get_by_role("button", name="退出")).to_be_visible()
+
+
+def sign_out(page) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("banner").get_by_role("button", name="退出").click()
+    expect(page.get_by_text("您已退出登录。")).to_be_visible()
+
+
+def nav(page, name: str) -> None:
+    """Follow a link of the main navigation."""
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name=name, exact=True).click()
+
+
+def small_pdf(path: Path) -> Path:
+    """A small, valid one-page PDF (the upload is checked by content, not by name)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+    ]
+    body, offsets = b"%PDF-1.4\n", []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n%s\nendobj\n" % (number, obj)
+    xref = len(body)
+    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    body += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    body += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    path.write_bytes(body)
+    return path
+
+
+def violations_here(browser, page) -> list:
+    """axe-core's WCAG 2.1 A/AA violations on the page the journey is on, as its user."""
+    return axe_violations(browser, page.url, cookies=page.context.cookies())
