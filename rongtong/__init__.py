@@ -64,11 +64,12 @@ def _finish_config(app: Flask, overrides: Mapping) -> None:
             if key not in overrides:
                 app.config[key] = False
     if not app.config.get("SECRET_KEY"):
-        if not app.config.get("DEVELOPMENT"):
-            msg = "Set RONGTONG_SECRET_KEY (or run with RONGTONG_DEVELOPMENT=1)."
-            raise RuntimeError(msg)
+        # Development makes a random key once; later commands (the CLI) read it back.
         key_file = Path(app.instance_path) / "secret_key"
         if not key_file.exists():
+            if not app.config.get("DEVELOPMENT"):
+                msg = "Set RONGTONG_SECRET_KEY (or run with RONGTONG_DEVELOPMENT=1)."
+                raise RuntimeError(msg)
             key_file.write_text(secrets.token_urlsafe(48))
             key_file.chmod(0o600)
         app.config["SECRET_KEY"] = key_file.read_text().strip()
