@@ -46,6 +46,7 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 #: Chunks of one script: a run of CJK characters, or a Latin/digit token such
 #: as "agv", "0.1mm", "ip67" or "co2".
 _CHUNK_RE = re.compile(rf"[{_CJK}]+|[0-9a-z]+(?:[._+\-][0-9a-z]+)*")
+_CJK_CHAR_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD_RE = re.compile(rf"[{_CJK}0-9a-z]")
 
 # zhconv converts phrase by phrase, which is slow; almost all listings are
@@ -149,6 +150,19 @@ class Tokenizer:
                 # Single characters inside a longer chunk match almost everything.
                 if len(piece) > 1 and self._keep(piece):
                     found.setdefault(piece, len(found))
+            # A word the dictionary does not know (残影) comes out as single characters:
+            # glue each such run back together, and its pairs, so that it can be found.
+            run: list[str] = []
+            for piece in [*self._jieba.cut(chunk, False), ""]:
+                if len(piece) == 1 and _CJK_CHAR_RE.match(piece):
+                    run.append(piece)
+                    continue
+                if len(run) > 1:
+                    glued = "".join(run)
+                    for term in (glued, *(glued[i : i + 2] for i in range(len(glued) - 1))):
+                        if term not in self.stopwords:
+                            found.setdefault(term, len(found))
+                run = []
         return sorted(found, key=lambda t: (-len(t), found[t]))
 
     def state(self) -> dict[str, list]:

@@ -213,3 +213,10 @@ def test_output_is_escaped(client, make_listing):
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;" in html
     assert "<img src=x" not in client.get("/listings/").get_data(as_text=True)
+
+
+def test_search_finds_a_word_the_dictionary_does_not_know(client, make_listing):
+    """Found by the browser journey: 残影 inside a longer title was not findable."""
+    make_listing(title="大尺寸OLED电视面板残影在线检测与寿命预测", summary="面板老化", keywords=[])
+    html = client.get("/listings/?q=残影").get_data(as_text=True)
+    assert "共 1 条" in html

@@ -109,3 +109,12 @@ def test_import_loads_neither_flask_nor_sqlalchemy():
     root = Path(matching.__file__).resolve().parent.parent
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_search_terms_keep_words_the_dictionary_does_not_know():
+    """残影 is not in jieba's dictionary and comes out as 残 + 影; it must still be findable."""
+    from matching.text import search_terms
+
+    terms = search_terms("电视面板残影在线检测")
+    assert "残影" in terms
+    assert search_terms("残影") == ["残影"]
