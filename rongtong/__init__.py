@@ -28,14 +28,15 @@ def create_app(config: Mapping | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     _finish_config(app, config or {})
 
-    # Ids are 32-bit integers in the database: a larger one in a URL is a 404, not an
-    # overflow error from PostgreSQL.
+    # Ids are 32-bit integers in the database. A larger one in a URL becomes 0, which no row
+    # has, so every route answers 404 as for any unknown id (a converter that refused it
+    # would make werkzeug answer 405 for other methods), and PostgreSQL never overflows.
     from werkzeug.routing import IntegerConverter
 
     class _IdConverter(IntegerConverter):
-        def __init__(self, map, *args, **kwargs):
-            kwargs.setdefault("max", 2**31 - 1)
-            super().__init__(map, *args, **kwargs)
+        def to_python(self, value: str) -> int:
+            number = super().to_python(value)
+            return number if number <= 2**31 - 1 else 0
 
     app.url_map.converters["int"] = _IdConverter
     _import_models()
