@@ -52,6 +52,7 @@ browser-deps:
 	@[ -f node_modules/axe-core/axe.min.js ] || npm install --no-audit --no-fund --silent
 
 test: install browser-deps
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 ifeq ($(CI),true)
 	@echo "== The database-touching suite again, on PostgreSQL ($(PG_TEST_URL))"

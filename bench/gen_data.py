@@ -33,11 +33,66 @@ DEFAULT_INSTANCE = ROOT / "bench" / "load" / "instance"
 LOAD_PASSWORD = "load-test-2026"  # noqa: S105 (a throwaway database's members)
 
 _BRANDS = [
-    "星瀚", "穗驰", "曜晶", "康瑞", "华启", "粤芯", "天工", "鸿图", "瑞联", "博越", "凌云", "智合",
-    "恒拓", "领航", "锐达", "明德", "新锐", "中科", "宏远", "嘉禾", "汇智", "晨光", "海纳", "卓越",
-    "联创", "云帆", "金桥", "万象", "品诚", "睿信", "九州", "南岭", "珠江", "白云", "越秀", "番禺",
-    "黄埔", "南沙", "花城", "羊城", "华粤", "广元", "泰和", "安达", "德邦", "永信", "同创", "聚能",
-    "远景", "精工", "启明", "光启", "众诚", "华茂", "信达", "长盈", "弘毅", "致远", "盛世", "兴业",
+    "星瀚",
+    "穗驰",
+    "曜晶",
+    "康瑞",
+    "华启",
+    "粤芯",
+    "天工",
+    "鸿图",
+    "瑞联",
+    "博越",
+    "凌云",
+    "智合",
+    "恒拓",
+    "领航",
+    "锐达",
+    "明德",
+    "新锐",
+    "中科",
+    "宏远",
+    "嘉禾",
+    "汇智",
+    "晨光",
+    "海纳",
+    "卓越",
+    "联创",
+    "云帆",
+    "金桥",
+    "万象",
+    "品诚",
+    "睿信",
+    "九州",
+    "南岭",
+    "珠江",
+    "白云",
+    "越秀",
+    "番禺",
+    "黄埔",
+    "南沙",
+    "花城",
+    "羊城",
+    "华粤",
+    "广元",
+    "泰和",
+    "安达",
+    "德邦",
+    "永信",
+    "同创",
+    "聚能",
+    "远景",
+    "精工",
+    "启明",
+    "光启",
+    "众诚",
+    "华茂",
+    "信达",
+    "长盈",
+    "弘毅",
+    "致远",
+    "盛世",
+    "兴业",
 ]
 _CHAIN_TRADES = {
     "auto": ["汽车零部件", "智能驾驶", "新能源汽车", "车联网"],
@@ -59,8 +114,19 @@ _CHAIN_TRADES = {
 _FORMS = ["有限公司", "科技有限公司", "股份有限公司", "技术有限公司", "集团有限公司"]
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志文斌浩宇晨欣怡子涵俊"
-_DIVISIONS = ["440103", "440104", "440105", "440106", "440111", "440112", "440113", "440114",
-              "440115", "440117", "440118"]
+_DIVISIONS = [
+    "440103",
+    "440104",
+    "440105",
+    "440106",
+    "440111",
+    "440112",
+    "440113",
+    "440114",
+    "440115",
+    "440117",
+    "440118",
+]
 
 
 def machine() -> str:
@@ -288,7 +354,8 @@ def generate(app, args, timer: Timer) -> None:
                 "ref": f"RT-LOAD-{lid:07d}",
                 "kind": doc.kind,
                 "enterprise_id": eid,
-                "category_id": categories[doc.category] if doc.category in categories
+                "category_id": categories[doc.category]
+                if doc.category in categories
                 else next(iter(categories.values())),
                 "chain_id": chains[doc.chain] if doc.chain in chains else chains[chain_codes[0]],
                 "title": doc.title[:120],
@@ -302,8 +369,9 @@ def generate(app, args, timer: Timer) -> None:
                 "status": status,
                 "search_text": search_text_for(row),
                 "published_at": created if status != "draft" else None,
-                "closed_at": created + timedelta(days=30) if status in (
-                    "closed", "expired", "awarded") else None,
+                "closed_at": created + timedelta(days=30)
+                if status in ("closed", "expired", "awarded")
+                else None,
                 "created_at": created,
                 "updated_at": created,
             }
@@ -323,7 +391,9 @@ def generate(app, args, timer: Timer) -> None:
     tokens = []
     for n, eid in enumerate(verified_ids[: args.members]):
         user = create_user(
-            f"load{n}@example.com", LOAD_PASSWORD, name=f"压测{n}",
+            f"load{n}@example.com",
+            LOAD_PASSWORD,
+            name=f"压测{n}",
             enterprise=db.session.get(Enterprise, eid),
         )
         _, plain = create_api_token(user, "load test")

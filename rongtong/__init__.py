@@ -184,8 +184,15 @@ def _register_cli(app: Flask) -> None:
     from .scheduler.cli import scheduler_cli
     from .seeding import seed_command
 
-    for command in (users_cli, import_cli, export_cli, match_cli, seed_command, events_cli,
-                    proposals_cli):
+    for command in (
+        users_cli,
+        import_cli,
+        export_cli,
+        match_cli,
+        seed_command,
+        events_cli,
+        proposals_cli,
+    ):
         app.cli.add_command(command)
     for command in (mail_cli, digest_cli, scheduler_cli):
         app.cli.add_command(command)

@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import ClassVar
 
 
 class DefaultConfig:
@@ -9,7 +10,7 @@ class DefaultConfig:
     #: ``make run`` writes a random one to ``instance/secret_key`` on first start.
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None  # set in create_app from DATABASE_URL
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
 
     SESSION_COOKIE_HTTPONLY = True

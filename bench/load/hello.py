@@ -1,6 +1,6 @@
 """The ceiling: a bare Flask "hello", served by the same gunicorn config as the app.
 
-    .venv/bin/gunicorn -c gunicorn.conf.py --chdir bench/load hello:app
+.venv/bin/gunicorn -c gunicorn.conf.py --chdir bench/load hello:app
 """
 
 from flask import Flask

@@ -125,7 +125,10 @@ class Writer(FastHttpUser):
             "status": random.choice(("draft", "published")),
         }
         with self.client.post(
-            "/api/v1/listings", json=body, headers=self.headers, name="api create",
+            "/api/v1/listings",
+            json=body,
+            headers=self.headers,
+            name="api create",
             catch_response=True,
         ) as resp:
             if resp.status_code == 201:
@@ -143,8 +146,12 @@ class Writer(FastHttpUser):
         self.n += 1
         title = f"压测修改{self.n} " + random.choice(QUERIES[:20])
         with self.client.request(
-            "PATCH", f"/api/v1/listings/{listing_id}", json={"title": title},
-            headers=self.headers, name="api update", catch_response=True,
+            "PATCH",
+            f"/api/v1/listings/{listing_id}",
+            json={"title": title},
+            headers=self.headers,
+            name="api update",
+            catch_response=True,
         ) as resp:
             if resp.status_code == 200:
                 _record({"op": "update", "id": listing_id, "title": title})

@@ -39,8 +39,9 @@ def main(argv=None) -> None:
 
     rng = random.Random(1)
     with app.app_context():
-        ids = list(db.session.execute(
-            text("SELECT id FROM listings WHERE status = 'published'")).scalars())
+        ids = list(
+            db.session.execute(text("SELECT id FROM listings WHERE status = 'published'")).scalars()
+        )
         engine = db.engine
     statements: Counter = Counter()
     times: Counter = Counter()
@@ -83,8 +84,10 @@ def main(argv=None) -> None:
             assert resp.status_code == 200, (url, resp.status_code)
         samples.sort()
         p95 = samples[min(len(samples) - 1, int(0.95 * len(samples)))]
-        print(f"{name:<12} {statistics.median(samples):7.1f} {p95:7.1f} "
-              f"{statistics.mean(queries):8.1f}")
+        print(
+            f"{name:<12} {statistics.median(samples):7.1f} {p95:7.1f} "
+            f"{statistics.mean(queries):8.1f}"
+        )
         for key, seconds in times.most_common(2):
             per = statements[key] / args.n
             print(f"    {seconds * 1000 / args.n:6.1f} ms/req  x{per:.1f}  {key}")

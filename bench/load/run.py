@@ -74,9 +74,16 @@ class Gunicorn:
             "GUNICORN_ERROR_LOG": str(OUT / f"error-{self.log_name}.log"),
         }
         self.proc = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
-             "--chdir", str(HERE), self.app],
-            env=env, cwd=ROOT,
+            [
+                str(VENV_BIN / "gunicorn"),
+                "-c",
+                str(ROOT / "gunicorn.conf.py"),
+                "--chdir",
+                str(HERE),
+                self.app,
+            ],
+            env=env,
+            cwd=ROOT,
         )
         wait_for_port(self.port)
         return self
@@ -90,18 +97,47 @@ class Gunicorn:
             self.proc.wait()
 
 
-def run_locust(locustfile: str, users: int, duration: int, port: int, prefix: str,
-               classes=("Reader",), env=None) -> dict[str, dict]:
+def run_locust(
+    locustfile: str,
+    users: int,
+    duration: int,
+    port: int,
+    prefix: str,
+    classes=("Reader",),
+    env=None,
+) -> dict[str, dict]:
     """One headless locust run; returns stats per request name (and 'Aggregated')."""
     cmd = [
-        str(VENV_BIN / "locust"), "-f", str(HERE / locustfile), "--headless",
-        "-u", str(users), "-r", str(users), "-t", f"{duration}s",
-        "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--only-summary",
-        "--stop-timeout", "10", "--exit-code-on-error", "0", "--loglevel", "WARNING",
+        str(VENV_BIN / "locust"),
+        "-f",
+        str(HERE / locustfile),
+        "--headless",
+        "-u",
+        str(users),
+        "-r",
+        str(users),
+        "-t",
+        f"{duration}s",
+        "--host",
+        f"http://127.0.0.1:{port}",
+        "--csv",
+        str(prefix),
+        "--only-summary",
+        "--stop-timeout",
+        "10",
+        "--exit-code-on-error",
+        "0",
+        "--loglevel",
+        "WARNING",
         *classes,
     ]
-    subprocess.run(cmd, check=True, env={**os.environ, **(env or {})},
-                   stdout=subprocess.DEVNULL, timeout=duration + 120)
+    subprocess.run(
+        cmd,
+        check=True,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        timeout=duration + 120,
+    )
     stats = {}
     with open(f"{prefix}_stats.csv", newline="") as fh:
         for row in csv.DictReader(fh):
@@ -124,15 +160,20 @@ def sweep(label, locustfile, port, levels, duration, classes=("Reader",)):
         stats = run_locust(locustfile, users, duration, port, prefix, classes)
         results[users] = stats
         agg = stats["Aggregated"]
-        print(f"{label} u={users}: {agg['rps']:.1f} req/s, p50 {agg['p50']:.0f} ms, "
-              f"p95 {agg['p95']:.0f} ms, p99 {agg['p99']:.0f} ms, errors {agg['errors']}",
-              flush=True)
+        print(
+            f"{label} u={users}: {agg['rps']:.1f} req/s, p50 {agg['p50']:.0f} ms, "
+            f"p95 {agg['p95']:.0f} ms, p99 {agg['p99']:.0f} ms, errors {agg['errors']}",
+            flush=True,
+        )
         for name in PAGES:
             if name in stats:
                 s = stats[name]
-                print(f"    {name:<9} {s['rps']:7.1f} req/s  p50 {s['p50']:5.0f}  "
-                      f"p95 {s['p95']:5.0f}  p99 {s['p99']:5.0f} ms  errors {s['errors']}/"
-                      f"{s['n']}", flush=True)
+                print(
+                    f"    {name:<9} {s['rps']:7.1f} req/s  p50 {s['p50']:5.0f}  "
+                    f"p95 {s['p95']:5.0f}  p99 {s['p99']:5.0f} ms  errors {s['errors']}/"
+                    f"{s['n']}",
+                    flush=True,
+                )
     return results
 
 
@@ -165,10 +206,12 @@ def main(argv=None) -> None:
     hello = {}
     if not args.skip_hello:
         with Gunicorn("hello:app", args.port, {"GUNICORN_MAX_REQUESTS": "0"}, "hello"):
-            run_locust("locust_hello.py", 2, 5, args.port, OUT / "locust-hello-warmup",
-                       classes=("Hello",))
-            hello = sweep("hello", "locust_hello.py", args.port, args.users, args.duration,
-                          classes=("Hello",))
+            run_locust(
+                "locust_hello.py", 2, 5, args.port, OUT / "locust-hello-warmup", classes=("Hello",)
+            )
+            hello = sweep(
+                "hello", "locust_hello.py", args.port, args.users, args.duration, classes=("Hello",)
+            )
 
     sat = saturation(app)
     stats = app[sat]
@@ -179,15 +222,19 @@ def main(argv=None) -> None:
         if name in stats:
             s = stats[name]
             label = "**all**" if name == "Aggregated" else name
-            print(f"| {label} | {s['rps']:.1f} | {s['p50']:.0f} | {s['p95']:.0f} | "
-                  f"{s['p99']:.0f} | {s['errors']} of {s['n']} |")
+            print(
+                f"| {label} | {s['rps']:.1f} | {s['p50']:.0f} | {s['p95']:.0f} | "
+                f"{s['p99']:.0f} | {s['errors']} of {s['n']} |"
+            )
     if hello:
         hsat = saturation(hello)
         h = hello[sat]["Aggregated"]
         hs = hello[hsat]["Aggregated"]
-        print(f"\nhello at {sat} users: {h['rps']:.1f} req/s, p50 {h['p50']:.0f} ms, "
-              f"p95 {h['p95']:.0f} ms, p99 {h['p99']:.0f} ms, errors {h['errors']}; "
-              f"its best: {hs['rps']:.1f} req/s at {hsat} users")
+        print(
+            f"\nhello at {sat} users: {h['rps']:.1f} req/s, p50 {h['p50']:.0f} ms, "
+            f"p95 {h['p95']:.0f} ms, p99 {h['p99']:.0f} ms, errors {h['errors']}; "
+            f"its best: {hs['rps']:.1f} req/s at {hsat} users"
+        )
         ratio = stats["Aggregated"]["rps"] / h["rps"]
         print(f"Rongtong / hello throughput at {sat} users: {ratio:.3f} (1 : {1 / ratio:.1f})")
     print(f"Machine after: load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -71,9 +71,12 @@ def main(argv=None) -> None:
     print(f"Machine: {machine()}", flush=True)
 
     scheduler = None
-    has_scheduler = subprocess.run(
-        flask_cmd("scheduler", "--help"), capture_output=True, check=False
-    ).returncode == 0
+    has_scheduler = (
+        subprocess.run(
+            flask_cmd("scheduler", "--help"), capture_output=True, check=False
+        ).returncode
+        == 0
+    )
     samples: list[tuple[float, list[float]]] = []
     digest_runs: list[str] = []
     with Gunicorn("wsgi_load:app", args.port, env, "soak") as server:
@@ -98,7 +101,9 @@ def main(argv=None) -> None:
                 t = time.monotonic()
                 done = subprocess.run(
                     flask_cmd("scheduler", "run-job", "digests.weekly"),
-                    capture_output=True, text=True, check=False,
+                    capture_output=True,
+                    text=True,
+                    check=False,
                 )
                 digest_runs.append(
                     f"at {t - start:.0f} s: exit {done.returncode} in "
@@ -119,12 +124,35 @@ def main(argv=None) -> None:
         }
         users = args.readers + args.writers
         subprocess.run(
-            [str(VENV_BIN / "locust"), "-f", str(HERE / "locustfile.py"), "--headless",
-             "-u", str(users), "-r", str(users), "-t", f"{seconds}s",
-             "--host", f"http://127.0.0.1:{args.port}", "--csv", str(OUT / "soak"),
-             "--only-summary", "--stop-timeout", "10", "--exit-code-on-error", "0",
-             "--loglevel", "WARNING", "Reader", "Writer"],
-            env=locust_env, check=True, stdout=subprocess.DEVNULL, timeout=seconds + 180,
+            [
+                str(VENV_BIN / "locust"),
+                "-f",
+                str(HERE / "locustfile.py"),
+                "--headless",
+                "-u",
+                str(users),
+                "-r",
+                str(users),
+                "-t",
+                f"{seconds}s",
+                "--host",
+                f"http://127.0.0.1:{args.port}",
+                "--csv",
+                str(OUT / "soak"),
+                "--only-summary",
+                "--stop-timeout",
+                "10",
+                "--exit-code-on-error",
+                "0",
+                "--loglevel",
+                "WARNING",
+                "Reader",
+                "Writer",
+            ],
+            env=locust_env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            timeout=seconds + 180,
         )
         stop.set()
         samples.append((time.monotonic() - start, worker_rss(server.proc.pid)))
@@ -148,8 +176,10 @@ def report(args, samples, writes_file: Path, has_scheduler: bool, digest_runs) -
     print("\n| request | count | errors | req/s | p50 ms | p95 ms | p99 ms |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
-        print(f"| {row['Name']} | {row['Request Count']} | {row['Failure Count']} | "
-              f"{float(row['Requests/s']):.1f} | {row['50%']} | {row['95%']} | {row['99%']} |")
+        print(
+            f"| {row['Name']} | {row['Request Count']} | {row['Failure Count']} | "
+            f"{float(row['Requests/s']):.1f} | {row['50%']} | {row['95%']} | {row['99%']} |"
+        )
 
     print("\nWorker RSS (MiB) over time:")
     for t, rss in samples[:: max(1, len(samples) // 12)] + samples[-1:]:
@@ -157,7 +187,7 @@ def report(args, samples, writes_file: Path, has_scheduler: bool, digest_runs) -
     if len(samples) >= 4:
         # Growth after the first quarter (warm-up: templates, matcher index, caches).
         q = len(samples) // 4
-        first = [sum(r) for _, r in samples[q:q + 2] if r]
+        first = [sum(r) for _, r in samples[q : q + 2] if r]
         last = [sum(r) for _, r in samples[-2:] if r]
         if first and last:
             growth = (sum(last) / len(last)) - (sum(first) / len(first))
@@ -178,10 +208,12 @@ def report(args, samples, writes_file: Path, has_scheduler: bool, digest_runs) -
     missing = [i for i in expected if i not in found]
     stale = [i for i in expected if i in found and found[i] != expected[i]]
     creates = sum(1 for line in writes_file.read_text().splitlines() if '"create"' in line)
-    print(f"\nAcknowledged writes: {creates} creates, "
-          f"{len(writes_file.read_text().splitlines()) - creates} updates on "
-          f"{len(expected)} listings; missing {len(missing)}, not at their last title "
-          f"{len(stale)}")
+    print(
+        f"\nAcknowledged writes: {creates} creates, "
+        f"{len(writes_file.read_text().splitlines()) - creates} updates on "
+        f"{len(expected)} listings; missing {len(missing)}, not at their last title "
+        f"{len(stale)}"
+    )
     print(f"Machine after: load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -37,7 +37,8 @@ def highlight(text: str, terms) -> Markup:
     for term in sorted({t for t in terms or () if t}, key=len, reverse=True):
         safe = str(escape(term))
         result = result.replace(safe, f"\x00{safe}\x01")
-    return Markup(result.replace("\x00", "<mark>").replace("\x01", "</mark>"))
+    # Safe: ``result`` was escaped above; only our own <mark> tags are added.
+    return Markup(result.replace("\x00", "<mark>").replace("\x01", "</mark>"))  # noqa: S704
 
 
 def register(app: Flask) -> None:

@@ -73,7 +73,9 @@ def test_member_gets_403_on_organizer_and_admin_pages(auth, make_user, path):
 def test_member_cannot_post_organizer_actions(auth, make_user, make_listing, path):
     listing = make_listing()
     auth.login(make_user())
-    path = path.replace("/1/", f"/{listing.enterprise_id}/" if "enterprises" in path else f"/{listing.id}/")
+    path = path.replace(
+        "/1/", f"/{listing.enterprise_id}/" if "enterprises" in path else f"/{listing.id}/"
+    )
     assert auth.post(path, {"reason": "x"}).status_code == 403
     assert listing.status == "published" and listing.enterprise.verified
 
@@ -91,11 +93,19 @@ def test_admin_edits_taxonomy_and_roles(auth, make_user):
     assert auth.client.get("/admin/taxonomies").status_code == 200
     response = auth.post(
         "/admin/taxonomies/chains/new",
-        {"code": "hydrogen", "label_zh": "氢能", "label_en": "Hydrogen", "position": "16", "active": "y"},
+        {
+            "code": "hydrogen",
+            "label_zh": "氢能",
+            "label_en": "Hydrogen",
+            "position": "16",
+            "active": "y",
+        },
     )
     assert response.status_code == 302
     assert "氢能" in auth.client.get("/listings/").get_data(as_text=True)
-    bad = auth.post("/admin/taxonomies/chains/new", {"code": "Bad Code!", "label_zh": "", "label_en": ""})
+    bad = auth.post(
+        "/admin/taxonomies/chains/new", {"code": "Bad Code!", "label_zh": "", "label_en": ""}
+    )
     assert bad.status_code == 200 and "代码只能包含" in bad.get_data(as_text=True)
     auth.post(f"/admin/users/{target.id}/role", {"role": "organizer"})
     assert target.role == "organizer"

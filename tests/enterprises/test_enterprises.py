@@ -109,7 +109,7 @@ def test_organizer_verifies_and_unverifies(auth, make_user, make_enterprise):
 def test_unverified_enterprise_hidden_from_public(client, make_enterprise):
     enterprise = make_enterprise(verified=False)
     assert client.get(f"/enterprises/{enterprise.id}").status_code == 404
-    verified = make_enterprise(name="可见的企业有限公司")
+    make_enterprise(name="可见的企业有限公司")
     html = client.get("/enterprises/").get_data(as_text=True)
     assert "可见的企业有限公司" in html and enterprise.name not in html
 

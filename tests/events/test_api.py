@@ -13,8 +13,6 @@ from tests.api.conftest import assert_error
 API = "/api/v1"
 
 
-
-
 @pytest.fixture
 def org(make_user, api_token):
     user = make_user(role="organizer", enterprise=None)

@@ -1,7 +1,5 @@
 """GET /api/v1/listings/{id}/matches and the ref look-up."""
 
-from tests.matches.test_platform_matching import corpus  # noqa: F401
-
 
 def test_matches_endpoint_returns_ranked_counterparts_with_reasons(client, corpus):
     response = client.get(f"/api/v1/listings/{corpus['challenge'].id}/matches?k=2")

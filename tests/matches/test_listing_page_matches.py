@@ -1,7 +1,5 @@
 """The listing page shows matches with score, reasons and the shared terms highlighted."""
 
-from tests.matches.test_platform_matching import corpus  # noqa: F401
-
 
 def test_listing_page_shows_matches_with_score_reasons_and_highlight(client, corpus):
     html = client.get(f"/listings/{corpus['challenge'].id}").get_data(as_text=True)

@@ -98,8 +98,7 @@ def test_search_page(varied, count_queries):
 def test_enterprise_list(make_enterprise, count_queries):
     def make_rows(n):
         for _ in range(n):
-            make_enterprise(district=next(DISTRICTS), tier=next(TIERS),
-                            chains=[next(CHAINS), "ai"])
+            make_enterprise(district=next(DISTRICTS), tier=next(TIERS), chains=[next(CHAINS), "ai"])
 
     count = _same_for_5_and_25(make_rows, lambda: count_queries("/enterprises/"))
     assert count <= 6

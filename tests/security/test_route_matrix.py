@@ -159,7 +159,7 @@ def _gets(ids):
         ),
         "digests.unsubscribe": (
             "/digests/unsubscribe/not-a-token",
-            dict.fromkeys(ROLES, {400, 404}),
+            {role: {400, 404} for role in ROLES},
         ),
         "proposals.mine": ("/proposals/mine", member),
         "proposals.detail": (
