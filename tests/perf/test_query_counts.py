@@ -109,6 +109,17 @@ def test_api_list(varied, count_queries):
     assert count <= 6
 
 
+def test_api_list_with_a_token_that_may_see_confidential_details(
+    varied, count_queries, make_user, api_token
+):
+    """A verified member's token: terms acceptances and view logs are per page, not per row."""
+    headers = api_token(make_user())
+    count = _same_for_5_and_25(
+        varied, lambda: count_queries("/api/v1/listings?per_page=25", headers=headers)
+    )
+    assert count <= 10
+
+
 @pytest.mark.parametrize("as_owner", [False, True], ids=["anonymous", "owner"])
 def test_listing_detail_with_matches(
     as_owner, varied, make_listing, make_user, count_queries, auth
