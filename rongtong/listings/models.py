@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.time import utcnow
@@ -24,13 +25,12 @@ class Listing(db.Model):
             name="budget_range",
         ),
         Index("ix_listings_status_kind_created", "status", "kind", "created_at"),
-        # Trigram index for search's LIKE '% term %' on PostgreSQL (pg_trgm); on SQLite an
-        # empty partial index, which keeps models and migrations alike at no cost.
+        # Full-text index for search on PostgreSQL; on SQLite an empty partial index, which
+        # keeps models and migrations alike at no cost (SQLite searches with LIKE).
         Index(
-            "ix_listings_search_text_trgm",
-            "search_text",
+            "ix_listings_search_vector",
+            "search_vector",
             postgresql_using="gin",
-            postgresql_ops={"search_text": "gin_trgm_ops"},
             sqlite_where=text("0"),
         ),
     )
@@ -57,6 +57,10 @@ class Listing(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="draft")
     #: Normalised, segmented words of title, summary, description and keywords, for search.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    #: PostgreSQL only: ``to_tsvector('simple', search_text)``, kept by a trigger.
+    search_vector: Mapped[str | None] = mapped_column(
+        Text().with_variant(TSVECTOR(), "postgresql"), deferred=True
+    )
     published_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     #: Set when an organizer unpublishes the listing; the owner sees the reason.

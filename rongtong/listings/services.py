@@ -7,7 +7,8 @@ from datetime import date
 
 from flask import current_app
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import case, literal
+from sqlalchemy import case, cast, func, literal
+from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import joinedload
 
 from ..core.services import ServiceError
@@ -278,16 +279,31 @@ def browse_statement(filters: BrowseFilters, *, include_drafts_of: int | None = 
         terms = configured_text().search_terms(filters.q)[:12]
         filters.terms = terms
         enterprise_ids = search_enterprise_ids(filters.q)
-        # The WHERE is an OR of plain LIKEs, so that PostgreSQL answers it from the trigram
-        # index on search_text (and the enterprise_id index); the relevance sum is then
-        # computed for the matched rows only, in the ORDER BY.
-        hits = [Listing.search_text.like(f"% {_like_escape(t)} %", escape="/") for t in terms]
-        scores = [case((hit, len(t)), else_=0) for hit, t in zip(hits, terms, strict=True)]
-        if enterprise_ids:
-            by_enterprise = Listing.enterprise_id.in_(enterprise_ids)
-            hits.append(by_enterprise)
-            scores.append(case((by_enterprise, 10), else_=0))
-        relevance = sum(scores, literal(0)) if scores else literal(0)
+        if db.session.get_bind().dialect.name == "postgresql":
+            # Full text: the terms are the words of search_vector (a GIN index); relevance
+            # is ts_rank, which counts the matched terms (the whole phrase adds its own).
+            query = None
+            for t in terms:
+                one = func.plainto_tsquery(cast("simple", REGCONFIG), t)
+                query = one if query is None else query.op("||")(one)
+            hits = [Listing.search_vector.op("@@")(query)] if query is not None else []
+            relevance = func.ts_rank(Listing.search_vector, query) if query is not None else None
+            if enterprise_ids:
+                by_enterprise = Listing.enterprise_id.in_(enterprise_ids)
+                hits.append(by_enterprise)
+                boost = case((by_enterprise, 1.0), else_=0.0)
+                relevance = boost if relevance is None else relevance + boost
+            relevance = relevance if relevance is not None else literal(0)
+        else:
+            # SQLite: an OR of LIKEs over the space-delimited terms; relevance sums the
+            # lengths of the terms found (the whole phrase first), for matched rows only.
+            hits = [Listing.search_text.like(f"% {_like_escape(t)} %", escape="/") for t in terms]
+            scores = [case((hit, len(t)), else_=0) for hit, t in zip(hits, terms, strict=True)]
+            if enterprise_ids:
+                by_enterprise = Listing.enterprise_id.in_(enterprise_ids)
+                hits.append(by_enterprise)
+                scores.append(case((by_enterprise, 10), else_=0))
+            relevance = sum(scores, literal(0)) if scores else literal(0)
         stmt = stmt.where(db.or_(*hits) if hits else db.false()).execution_options(
             listing_search=True
         )
