@@ -12,14 +12,13 @@ p50/p99, peak memory, and each figure's ratio to sparse_dot_topn.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from machine import describe
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -264,22 +263,9 @@ def machine() -> str:
     import sklearn
     import sparse_dot_topn
 
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import psutil
-
-    return (
-        f"{platform.platform()}; {cpu}; {os.cpu_count()} cores; "
-        f"{psutil.virtual_memory().total / 2**30:.0f} GiB; Python {platform.python_version()}; "
+    return describe(
         f"numpy {np.__version__}, scipy {scipy.__version__}, scikit-learn {sklearn.__version__}, "
-        f"sparse_dot_topn {sparse_dot_topn.__version__}; load average "
-        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        f"sparse_dot_topn {sparse_dot_topn.__version__}"
     )
 
 

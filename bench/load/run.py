@@ -15,13 +15,16 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import platform
 import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from machine import describe
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -32,19 +35,7 @@ PAGES = ("browse", "search", "detail", "api list")
 
 
 def machine() -> str:
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{platform.platform()}, {cpu}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}, load average before "
-        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
-    )
+    return describe()
 
 
 def wait_for_port(port: int, timeout: float = 60) -> None:
