@@ -38,6 +38,11 @@ class DefaultConfig:
     RATELIMIT_STRATEGY = "moving-window"
     LOGIN_RATE_LIMIT_IP = "20 per 5 minutes"
     LOGIN_RATE_LIMIT_ACCOUNT = "5 per 5 minutes"
+    #: Seconds a password-reset link stays valid; it also dies once the password changes.
+    PASSWORD_RESET_MAX_AGE = 60 * 60
+    #: Requests for a reset link, every attempt counted (each may send a mail).
+    RESET_REQUEST_RATE_LIMIT_IP = "10 per hour"
+    RESET_REQUEST_RATE_LIMIT_EMAIL = "3 per hour"
 
     #: Enterprise names at or above this similarity (0–100) are flagged as near-duplicates.
     DUPLICATE_NAME_THRESHOLD = 90

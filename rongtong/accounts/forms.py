@@ -61,6 +61,28 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("修改密码"))
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("邮箱"),
+        validators=[
+            DataRequired(_l("请填写邮箱。")),
+            Email(message=_l("邮箱格式不正确。"), check_deliverability=False),
+            Length(max=254, message=TOO_LONG),
+        ],
+    )
+    submit = SubmitField(_l("发送重置链接"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("新密码"), validators=[DataRequired(_l("请设置新密码。")), PASSWORD_LENGTH]
+    )
+    confirm = PasswordField(
+        _l("确认新密码"), validators=[EqualTo("password", message=_l("两次输入的密码不一致。"))]
+    )
+    submit = SubmitField(_l("设置新密码"))
+
+
 class TokenForm(FlaskForm):
     name = StringField(
         _l("令牌用途"),

@@ -19,7 +19,15 @@ from ..enterprises import services as enterprise_services
 from ..extensions import db, limiter
 from ..taxonomy.models import District, EnterpriseKind
 from . import services
-from .forms import ChangePasswordForm, LocaleForm, LoginForm, RegisterForm, TokenForm
+from .forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LocaleForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+    TokenForm,
+)
 from .models import ApiToken
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -68,6 +76,47 @@ def logout():
     session.clear()
     flash(_("您已退出登录。"), "info")
     return redirect(url_for("main.home"))
+
+
+def _reset_email_key() -> str:
+    return "password-reset-email:" + services.normalize_email(request.form.get("email", ""))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RESET_REQUEST_RATE_LIMIT_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["RESET_REQUEST_RATE_LIMIT_EMAIL"],
+    key_func=_reset_email_key,
+    methods=["POST"],
+)
+def forgot_password():
+    """Ask for a reset link; the answer is the same whether the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        flash(_("如果该邮箱已注册，重置密码的链接已发往该邮箱，请查收。"), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Set a new password from a mailed link; ends every session of the account."""
+    try:
+        user = services.user_for_password_reset_token(token)
+    except ServiceError as exc:
+        return render_template("accounts/reset_password.html", error=exc.message), exc.status
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.change_password(user, form.password.data)
+        db.session.commit()
+        # Whoever was logged in on this browser (perhaps someone else) is logged out too.
+        logout_user()
+        session.clear()
+        flash(_("密码已重置，请用新密码登录。"), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form, user=user)
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -1,19 +1,30 @@
-"""Accounts: password hashing, sign-up, log-in checks and API tokens. Never commits."""
+"""Accounts: password hashing, sign-up, log-in checks, password resets and API tokens.
+
+Never commits.
+"""
 
 import contextlib
 import hashlib
+import hmac
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func
 
+from ..core.services import ServiceError
 from ..core.time import utcnow
 from ..extensions import db
+from ..mail.services import external_url, queue_mail
 from .models import ROLES, ApiToken, User
 
 TOKEN_PREFIX = "rt_"  # noqa: S105 - a visible prefix, not a secret
+RESET_SALT = "rongtong.password-reset"
+RESET_PURPOSE = "password-reset"
 
 
 def _hasher() -> PasswordHasher:
@@ -111,6 +122,86 @@ def change_password(user: User, new_password: str) -> None:
     """Set a new password and end the user's other sessions."""
     user.password_hash = hash_password(new_password)
     user.session_version += 1
+
+
+# ------------------------------------------------------------------ password reset
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    # The salt binds the signature to this purpose: an unsubscribe link, a session or a CSRF
+    # token does not verify here, and a reset token verifies nowhere else.
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def _password_fingerprint(user: User) -> str:
+    """A short digest of the current hash: a new password (a new salt) makes old links void."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def password_reset_token(user: User) -> str:
+    """A signed link token for ``user``, good for PASSWORD_RESET_MAX_AGE and one change."""
+    return _reset_serializer().dumps(
+        {"p": RESET_PURPOSE, "u": user.id, "h": _password_fingerprint(user)}
+    )
+
+
+def user_for_password_reset_token(token: str) -> User:
+    """The active user the token was made for; ServiceError if it is forged, used or too old."""
+    invalid = ServiceError(
+        _("重置密码的链接无效或已使用，请重新申请。"), code="token_invalid", status=400
+    )
+    try:
+        data = _reset_serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+    except SignatureExpired as exc:
+        raise ServiceError(
+            _("重置密码的链接已过期，请重新申请。"), code="token_expired", status=400
+        ) from exc
+    except BadSignature as exc:
+        raise invalid from exc
+    if not isinstance(data, dict) or data.get("p") != RESET_PURPOSE:
+        raise invalid
+    user_id, fingerprint = data.get("u"), data.get("h")
+    if not isinstance(user_id, int) or not isinstance(fingerprint, str):
+        raise invalid
+    user = db.session.get(User, user_id)
+    if (
+        user is None
+        or not user.active
+        or not hmac.compare_digest(fingerprint, _password_fingerprint(user))
+    ):
+        raise invalid
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a reset link if ``email`` belongs to an active user; silent otherwise."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    token = password_reset_token(user)
+    locale = user.locale if user.locale in current_app.config["LANGUAGES"] else "zh"
+    with force_locale(locale):
+        context = {
+            "user": user,
+            "url": external_url("accounts.reset_password", token=token),
+            "minutes": max(current_app.config["PASSWORD_RESET_MAX_AGE"] // 60, 1),
+            "lang": "en" if locale == "en" else "zh-CN",
+        }
+        subject = _("重置您在融通平台的密码")
+        text = render_template("accounts/mail/password_reset.txt", **context)
+        html = render_template("accounts/mail/password_reset.html", **context)
+    queue_mail(
+        # Two requests within the same second make the same token: one mail is enough.
+        key=f"password-reset:user:{user.id}:{_digest(token)[:16]}",
+        purpose="password_reset",
+        to=user.email,
+        subject=subject,
+        text=text,
+        html=html,
+        user=user,
+    )
 
 
 def load_user_from_session(user_id: str) -> User | None:

@@ -127,6 +127,12 @@ def _gets(ids):
             "/register",
             {**public, "other": {302}, "owner": {302}, "organizer": {302}, "admin": {302}},
         ),
+        # Public, also when logged in: a remembered session does not help one who forgot.
+        "accounts.forgot_password": ("/forgot-password", public),
+        "accounts.reset_password": (
+            "/reset-password/not-a-token",
+            {role: {400} for role in ROLES},
+        ),
         "accounts.profile": ("/account", login),
         "listings.index": ("/listings/", public),
         "listings.detail": (f"/listings/{L}", public),
@@ -285,6 +291,8 @@ def _posts(ids):
         ("accounts.logout", "/logout", {"other", "owner", "organizer", "admin"}),
         ("accounts.login", "/login", {"anon"}),
         ("accounts.register", "/register", {"anon"}),
+        ("accounts.forgot_password", "/forgot-password", set(ROLES)),
+        ("accounts.reset_password", "/reset-password/not-a-token", set()),
         ("accounts.set_language", "/language/en", set(ROLES)),
         ("digests.preferences", "/digests/preferences", {"other", "owner"}),
         (
@@ -385,7 +393,12 @@ def test_post_routes_refuse_those_who_may_not_act(app, world, role, name):
 
 
 #: Routes whose refusal is not about who asks (a bad token is a 400 for everyone).
-REFUSED = {"digests.unsubscribe": {400}, "accounts.login": {302}, "accounts.register": {302}}
+REFUSED = {
+    "digests.unsubscribe": {400},
+    "accounts.reset_password": {400},
+    "accounts.login": {302},
+    "accounts.register": {302},
+}
 
 
 @pytest.mark.parametrize("path", ["/listings/1/close", "/enterprises/1/verify", "/events/new"])
