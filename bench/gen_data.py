@@ -248,7 +248,7 @@ def generate(app, args, timer: Timer) -> None:
     from rongtong.enterprises.services import name_key
     from rongtong.extensions import db
     from rongtong.listings.models import Listing
-    from rongtong.listings.services import search_text_for
+    from rongtong.listings.services import search_head_for, search_text_for
     from rongtong.matches.services import rebuild_index
     from rongtong.seeding import seed_all
     from rongtong.taxonomy.models import Category, Chain, District, EnterpriseKind, Tier
@@ -366,6 +366,7 @@ def generate(app, args, timer: Timer) -> None:
                 "deadline": deadline if rng.random() < 0.85 else None,
                 "status": status,
                 "search_text": search_text_for(row),
+                "search_head": search_head_for(row),
                 "published_at": created if status != "draft" else None,
                 "closed_at": created + timedelta(days=30)
                 if status in ("closed", "expired", "awarded")
@@ -374,7 +375,7 @@ def generate(app, args, timer: Timer) -> None:
                 "updated_at": created,
             }
         )
-    timer.mark(f"build {n_lst} listing rows with search_text")
+    timer.mark(f"build {n_lst} listing rows with search_text and search_head")
 
     cursor = db.session.connection().connection.driver_connection.cursor()
     copy_rows(cursor, Enterprise.__table__, enterprises)

@@ -23,7 +23,14 @@ from matching.matcher import (
     SharedTerm,
     TfidfMatcher,
 )
-from matching.text import Tokenizer, configure, normalize, search_terms, segment
+from matching.text import (
+    Tokenizer,
+    configure,
+    normalize,
+    search_groups,
+    search_terms,
+    segment,
+)
 
 __all__ = [
     "DEFAULT_CATEGORY_COMPAT",
@@ -45,6 +52,7 @@ __all__ = [
     "ndcg_at_k",
     "normalize",
     "recall_at_k",
+    "search_groups",
     "search_terms",
     "segment",
 ]

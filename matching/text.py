@@ -26,6 +26,7 @@ __all__ = [
     "configure",
     "default_tokenizer",
     "normalize",
+    "search_groups",
     "search_terms",
     "segment",
 ]
@@ -57,6 +58,10 @@ _WORD_RE = re.compile(rf"[{_CJK}0-9a-z]")
 _zhconv.loaddict(str(Path(_zhconv.__file__).with_name("zhcdict.json")))
 _ZH2HANS: dict[str, str] = _zhconv.getdict("zh-hans")
 _TRADITIONAL = frozenset(k for k, v in _ZH2HANS.items() if len(k) == 1 and v != k)
+
+
+#: What separates the words of a query (after normalize: ，→ , and ；→ ;).
+_WORD_SEPARATORS_RE = re.compile(r"[\s,;、/|]+")
 
 
 def normalize(text: str) -> str:
@@ -165,6 +170,19 @@ class Tokenizer:
                 run = []
         return sorted(found, key=lambda t: (-len(t), found[t]))
 
+    def search_groups(self, query: str) -> list[list[str]]:
+        """The terms of each word the user typed (split at spaces, commas, 、 …), in order.
+
+        A search wants every group (the words narrow each other) and any term of a group
+        (the word itself or one of its parts). Groups with no terms, and repeats, drop out.
+        """
+        groups: list[list[str]] = []
+        for word in _WORD_SEPARATORS_RE.split(normalize(query)):
+            terms = self.search_terms(word)
+            if terms and terms not in groups:
+                groups.append(terms)
+        return groups
+
     def state(self) -> dict[str, list]:
         """The words and stop words, as plain JSON-able lists (for a saved matcher)."""
         return {"words": [list(w) for w in self.words], "stopwords": sorted(self.stopwords)}
@@ -214,3 +232,12 @@ def search_terms(query: str) -> list[str]:
     punctuation give nothing.
     """
     return _default.search_terms(query)
+
+
+def search_groups(query: str) -> list[list[str]]:
+    """The :func:`search_terms` of each white-space separated word of a user's query.
+
+    伺服电机 减速器 gives [[伺服电机, 伺服, 电机], [减速器, 减速]]: a listing should have
+    a term of every group. Query order; empty and repeated groups are dropped.
+    """
+    return _default.search_groups(query)

@@ -48,6 +48,12 @@ class DefaultConfig:
     DUPLICATE_NAME_THRESHOLD = 90
     PAGE_SIZE = 20
     API_MAX_PER_PAGE = 100
+    #: Search on PostgreSQL: a part of a typed word (智能 of 智能网联汽车) that is in more than
+    #: this share of listings is common; it ranks but does not find on its own (as Lucene's
+    #: common-terms query). Applies once there are SEARCH_COMMON_MIN_LISTINGS listings, by the
+    #: planner statistics of search_vector (ANALYZE; autovacuum keeps them fresh).
+    SEARCH_COMMON_SHARE = 0.15
+    SEARCH_COMMON_MIN_LISTINGS = 1000
     TIMEZONE = "Asia/Shanghai"
 
     SEED_DATA_DIR = str(Path(__file__).resolve().parent.parent / "seed_data")

@@ -20,6 +20,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from rongtong import create_app
 from rongtong.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 from rongtong.extensions import db, limiter
+from rongtong.listings import services as listing_services
 from rongtong.matches import services as match_services
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed_data"
@@ -129,6 +130,7 @@ def db_session(request, app):
         limiter.reset()
         # A matcher index built in a test belongs to its rolled-back transaction.
         match_services._cache.clear()
+        listing_services.forget_common_terms()
         try:
             yield db.session
         finally:

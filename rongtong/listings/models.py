@@ -61,6 +61,13 @@ class Listing(db.Model):
     search_vector: Mapped[str | None] = mapped_column(
         Text().with_variant(TSVECTOR(), "postgresql"), deferred=True
     )
+    #: The search terms of title and keywords (what the listing says it is about): relevance.
+    search_head: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: PostgreSQL only: ``to_tsvector('simple', search_head)``, kept by the same trigger; small
+    #: and stored in the row, so that ranking thousands of matches reads no TOAST.
+    head_vector: Mapped[str | None] = mapped_column(
+        Text().with_variant(TSVECTOR(), "postgresql"), deferred=True
+    )
     published_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     #: Set when an organizer unpublishes the listing; the owner sees the reason.

@@ -2,12 +2,13 @@
 
 import os
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import case, cast, func, literal
+from sqlalchemy import case, cast, func, literal, text
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import joinedload
 
@@ -55,16 +56,20 @@ def new_ref(kind: str) -> str:
     return f"RT-{prefix}-{secrets.token_hex(4).upper()}"
 
 
-def search_text_for(listing: Listing) -> str:
-    """Space-delimited search terms of a listing, so that ``LIKE '% term %'`` finds words."""
-    parts = [
-        listing.title,
-        listing.summary,
-        listing.description,
-        (listing.keywords or "").replace(",", " "),
-    ]
+def _spaced_terms(*parts: str | None) -> str:
     terms = configured_text().search_terms(" ".join(p or "" for p in parts))
     return f" {' '.join(terms)} " if terms else ""
+
+
+def search_text_for(listing: Listing) -> str:
+    """Space-delimited search terms of a listing, so that ``LIKE '% term %'`` finds words."""
+    keywords = (listing.keywords or "").replace(",", " ")
+    return _spaced_terms(listing.title, listing.summary, listing.description, keywords)
+
+
+def search_head_for(listing: Listing) -> str:
+    """The search terms of title and keywords alone, which rank a listing among matches."""
+    return _spaced_terms(listing.title, (listing.keywords or "").replace(",", " "))
 
 
 def apply_listing(listing: Listing, data: dict, *, user=None) -> Listing:
@@ -106,6 +111,7 @@ def apply_listing(listing: Listing, data: dict, *, user=None) -> Listing:
     if user is not None and listing.created_by_id is None:
         listing.created_by_id = user.id
     listing.search_text = search_text_for(listing)
+    listing.search_head = search_head_for(listing)
     db.session.add(listing)
     db.session.flush()
     return listing
@@ -276,37 +282,8 @@ def browse_statement(filters: BrowseFilters, *, include_drafts_of: int | None = 
 
     relevance = None
     if filters.q.strip():
-        terms = configured_text().search_terms(filters.q)[:12]
-        filters.terms = terms
-        enterprise_ids = search_enterprise_ids(filters.q)
-        if db.session.get_bind().dialect.name == "postgresql":
-            # Full text: the terms are the words of search_vector (a GIN index); relevance
-            # is ts_rank, which counts the matched terms (the whole phrase adds its own).
-            query = None
-            for t in terms:
-                one = func.plainto_tsquery(cast("simple", REGCONFIG), t)
-                query = one if query is None else query.op("||")(one)
-            hits = [Listing.search_vector.op("@@")(query)] if query is not None else []
-            relevance = func.ts_rank(Listing.search_vector, query) if query is not None else None
-            if enterprise_ids:
-                by_enterprise = Listing.enterprise_id.in_(enterprise_ids)
-                hits.append(by_enterprise)
-                boost = case((by_enterprise, 1.0), else_=0.0)
-                relevance = boost if relevance is None else relevance + boost
-            relevance = relevance if relevance is not None else literal(0)
-        else:
-            # SQLite: an OR of LIKEs over the space-delimited terms; relevance sums the
-            # lengths of the terms found (the whole phrase first), for matched rows only.
-            hits = [Listing.search_text.like(f"% {_like_escape(t)} %", escape="/") for t in terms]
-            scores = [case((hit, len(t)), else_=0) for hit, t in zip(hits, terms, strict=True)]
-            if enterprise_ids:
-                by_enterprise = Listing.enterprise_id.in_(enterprise_ids)
-                hits.append(by_enterprise)
-                scores.append(case((by_enterprise, 10), else_=0))
-            relevance = sum(scores, literal(0)) if scores else literal(0)
-        stmt = stmt.where(db.or_(*hits) if hits else db.false()).execution_options(
-            listing_search=True
-        )
+        match, relevance, filters.terms = _search(filters.q)
+        stmt = stmt.where(match).execution_options(listing_search=True)
 
     sort = (
         filters.sort
@@ -320,6 +297,119 @@ def browse_statement(filters: BrowseFilters, *, include_drafts_of: int | None = 
     else:
         stmt = stmt.order_by(Listing.created_at.desc(), Listing.id.desc())
     return stmt
+
+
+#: At most this many typed words, and terms per word, take part in a search.
+_MAX_GROUPS = 6
+_MAX_TERMS_PER_GROUP = 6
+
+
+def _search(q: str):
+    """WHERE, relevance and the terms of a search for ``q``.
+
+    Every word typed (a group of terms: 激光焊接 gives 激光焊接, 激光, 焊接) must be found,
+    by any of its terms, so that more words narrow the results; listings of enterprises
+    whose name is (nearly) the query are found too and rank first. Relevance is over the
+    title and keywords: the more of the query's terms they have, and the longer, the higher.
+    """
+    groups = [g[:_MAX_TERMS_PER_GROUP] for g in configured_text().search_groups(q)[:_MAX_GROUPS]]
+    terms = list(dict.fromkeys(t for g in groups for t in g))
+    if db.session.get_bind().dialect.name == "postgresql":
+        match, relevance = _fulltext_search(groups, terms)
+    else:
+        match, relevance = _like_search(groups, terms)
+    enterprise_ids = search_enterprise_ids(q)
+    if enterprise_ids:
+        by_enterprise = Listing.enterprise_id.in_(enterprise_ids)
+        match = by_enterprise if match is None else db.or_(match, by_enterprise)
+        relevance = relevance + case((by_enterprise, 1000.0), else_=0.0)
+    return (match if match is not None else db.false()), relevance, terms
+
+
+def finding_terms(group: list[str], common: frozenset[str]) -> list[list[str]]:
+    """How one typed word finds listings: any of the returned term lists, all of its terms.
+
+    A term in ``common`` (in a large share of all listings) does not find on its own; it
+    still counts for relevance. When every term of the word is common, the word is found
+    as itself or as all of its parts together (智能制造: 智能制造, or 智能 and 制造).
+    """
+    rare = [[t] for t in group if t not in common]
+    if rare:
+        return rare
+    return [[group[0]], group[1:]] if len(group) > 1 else [group]
+
+
+def _fulltext_search(groups: list[list[str]], terms: list[str]):
+    """PostgreSQL: the words must be in search_vector (GIN index); ts_rank over head_vector."""
+
+    def term(t: str):
+        return func.plainto_tsquery(cast("simple", REGCONFIG), t)
+
+    def joined(parts, operator: str):
+        query = None
+        for part in parts:
+            query = part if query is None else query.op(operator)(part)
+        return query
+
+    common = common_terms()
+    words = [
+        joined((joined((term(t) for t in alls), "&&") for alls in finding_terms(g, common)), "||")
+        for g in groups
+    ]
+    if not words:
+        return None, literal(0.0)
+    match = Listing.search_vector.op("@@")(joined(words, "&&"))
+    relevance = func.coalesce(
+        func.ts_rank(Listing.head_vector, joined((term(t) for t in terms), "||")), 0.0
+    )
+    return match, relevance
+
+
+def _like_search(groups: list[list[str]], terms: list[str]):
+    """SQLite: LIKEs over the space-delimited terms; relevance sums the lengths of the terms
+    found, twice over for those in the title or keywords."""
+
+    def has(column, t: str):
+        return column.like(f"% {_like_escape(t)} %", escape="/")
+
+    words = [db.or_(*(has(Listing.search_text, t) for t in g)) for g in groups]
+    if not words:
+        return None, literal(0)
+    scores = [case((has(Listing.search_text, t), len(t)), else_=0) for t in terms]
+    scores += [case((has(Listing.search_head, t), 2 * len(t)), else_=0) for t in terms]
+    return db.and_(*words), sum(scores, literal(0))
+
+
+_common = {"at": -1e9, "terms": frozenset()}
+_COMMON_TTL_SECONDS = 300
+
+
+def common_terms() -> frozenset[str]:
+    """Terms of search_vector in more than SEARCH_COMMON_SHARE of listings (PostgreSQL
+    planner statistics), refreshed every few minutes; empty below SEARCH_COMMON_MIN_LISTINGS."""
+    now = time.monotonic()
+    if now - _common["at"] < _COMMON_TTL_SECONDS:
+        return _common["terms"]
+    cfg = current_app.config
+    row = db.session.execute(
+        text(
+            "SELECT c.reltuples, s.most_common_elems::text::text[] AS elems, "
+            "s.most_common_elem_freqs AS freqs FROM pg_class c LEFT JOIN pg_stats s "
+            "ON s.schemaname = current_schema() AND s.tablename = 'listings' "
+            "AND s.attname = 'search_vector' WHERE c.oid = to_regclass('listings')"
+        )
+    ).first()
+    found: frozenset[str] = frozenset()
+    if row is not None and row.elems and row.reltuples >= cfg["SEARCH_COMMON_MIN_LISTINGS"]:
+        share = cfg["SEARCH_COMMON_SHARE"]
+        found = frozenset(e for e, f in zip(row.elems, row.freqs, strict=False) if f > share)
+    _common.update(at=now, terms=found)
+    return found
+
+
+def forget_common_terms() -> None:
+    """Read the statistics again on the next search (tests; after a bulk import)."""
+    _common["at"] = -1e9
 
 
 def _like_escape(term: str) -> str:

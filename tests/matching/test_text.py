@@ -71,6 +71,14 @@ def test_search_terms_longest_first_distinct():
     assert "机器视觉" in terms and "视觉" in terms
 
 
+def test_search_groups_one_per_typed_word():
+    groups = matching.search_groups("伺服电机 減速器，伺服电机、AGV小车")
+    assert [g[0] for g in groups] == ["伺服电机", "减速器", "agv"]  # repeats drop out
+    assert set(groups[0]) == {"伺服电机", "伺服", "电机"}
+    assert groups[2] == ["agv", "小车"]  # one typed word, two scripts: one group
+    assert matching.search_groups("，。 的") == []  # punctuation and stop words only
+
+
 def test_search_terms_single_character_query():
     assert matching.search_terms("泵") == ["泵"]
 
