@@ -1,5 +1,7 @@
 """The outbox in the browser, for admins: the list, one mail, its HTML part."""
 
+import re
+
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -13,6 +15,16 @@ bp = Blueprint("mail", __name__, url_prefix="/admin/outbox", template_folder="te
 #: The HTML part is shown as its own document, sandboxed: no scripts, no forms, no
 #: requests anywhere; inline styles allowed, since that is how mail is styled.
 HTML_PART_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+#: A signed token (itsdangerous: payload.timestamp.signature, URL-safe base64) in a mail: a
+#: password-reset or unsubscribe link is a credential of its recipient, not for admins' eyes.
+SIGNED_TOKEN_RE = re.compile(r"[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{16,}")
+REDACTED = "[…]"
+
+
+def redact(body: str | None) -> str:
+    """``body`` with every signed token replaced by a mark."""
+    return SIGNED_TOKEN_RE.sub(REDACTED, body or "")
 
 
 @bp.get("/")
@@ -41,14 +53,19 @@ def index():
 @admin_required
 def detail(mail_id: int):
     mail = db.get_or_404(OutboxMail, mail_id)
-    return render_template("mail/mail.html", mail=mail)
+    return render_template(
+        "mail/mail.html",
+        mail=mail,
+        text_body=redact(mail.text_body),
+        html_body=redact(mail.html_body),
+    )
 
 
 @bp.get("/<int:mail_id>/html")
 @admin_required
 def html_part(mail_id: int):
     mail = db.get_or_404(OutboxMail, mail_id)
-    response = make_response(mail.html_body or "")
+    response = make_response(redact(mail.html_body))
     response.headers["Content-Type"] = "text/html; charset=utf-8"
     response.headers["Content-Security-Policy"] = HTML_PART_CSP
     return response

@@ -259,3 +259,21 @@ def test_requests_are_rate_limited_per_address(client, make_user):
 def test_requests_are_rate_limited_per_ip(client):
     statuses = [_ask(client, f"nobody{i}@example.cn").status_code for i in range(11)]
     assert statuses == [302] * 10 + [429]
+
+
+def test_admins_reading_the_outbox_do_not_see_the_link(app, client, auth, make_user):
+    make_user(email="private@example.cn")
+    _ask(client, "private@example.cn")
+    [mail] = _reset_mails()
+    token = _token_from(mail)
+    auth.login(make_user(role="admin"))
+
+    pages = [
+        auth.client.get(f"/admin/outbox/{mail.id}"),
+        auth.client.get(f"/admin/outbox/{mail.id}/html"),
+    ]
+
+    for page in pages:
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "/reset-password/" in html
+        assert token not in html and token.split(".")[-1] not in html
