@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=.venv/bin/python
+make --no-print-directory install >/dev/null
+[[ -x .venv/bin/locust ]] || .venv/bin/pip install --quiet -e '.[load]'   # locust, psutil
 export LOAD_DATABASE_URL="${LOAD_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/rongtong_load}"
 if ! $PY - <<'PY'
 import os, psycopg
