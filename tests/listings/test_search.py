@@ -5,7 +5,14 @@ import pytest
 from sqlalchemy import text
 
 from rongtong.extensions import db
-from rongtong.listings.services import common_terms, finding_terms, forget_common_terms
+from rongtong.listings.services import (
+    BrowseFilters,
+    browse_statement,
+    common_terms,
+    finding_terms,
+    forget_common_terms,
+    full_text_plan,
+)
 
 API = "/api/v1"
 
@@ -77,3 +84,28 @@ def test_common_terms_rank_but_do_not_find_alone(app, client, make_listing, monk
         assert len(titles) == 14
     # a word made only of common terms is still found
     assert len(_titles(client, "智能")) == 13
+
+
+def test_search_is_planned_through_the_full_text_index(make_listing):
+    """PostgreSQL would scan every row's TOASTed search_vector when its statistics shift."""
+    for n in range(30):
+        make_listing(title=f"碳化硅衬底{n}", keywords=[])
+    session = db.session
+    stmt = browse_statement(BrowseFilters(q="碳化硅"))
+    postgres = session.get_bind().dialect.name == "postgresql"
+    compiled = stmt.compile(dialect=session.get_bind().dialect)
+
+    def plan() -> str:
+        explain = session.connection().exec_driver_sql("EXPLAIN " + str(compiled), compiled.params)
+        return "\n".join(explain.scalars())
+
+    if postgres:  # thirty rows, analyzed: left alone, the planner reads them all
+        session.execute(text("ANALYZE listings"))
+        assert "Seq Scan on listings" in plan()
+    with full_text_plan(session):
+        if postgres:
+            assert "Seq Scan on listings" not in plan()
+        found = session.execute(stmt).unique().scalars().all()
+    assert len(found) == 30
+    if postgres:  # restored for whatever the transaction runs next
+        assert session.execute(text("SHOW enable_seqscan")).scalar_one() == "on"

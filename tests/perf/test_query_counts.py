@@ -92,7 +92,9 @@ def test_browse_page(varied, count_queries):
 
 def test_search_page(varied, count_queries):
     count = _same_for_5_and_25(varied, lambda: count_queries("/listings/?q=激光焊接"))
-    assert count <= 8
+    # PostgreSQL adds two for the planner setting around the search (full_text_plan) and one
+    # for the common terms' statistics (read every few minutes outside the tests).
+    assert count <= 10
 
 
 def test_enterprise_list(make_enterprise, count_queries):
