@@ -1,7 +1,9 @@
 """Each load-test search query alone, in one process on the load database: how many listings
 it finds and the median time of its search statement (the ids, the count and the ranking).
 
-    .venv/bin/python bench/load/search_queries.py [--repeat 5]
+    .venv/bin/python bench/load/search_queries.py [--repeat 5] [QUERY ...]
+
+Without QUERY, the load test's queries (queries.py).
 
 Also prints the common terms the search leaves out of finding (SEARCH_COMMON_SHARE).
 """
@@ -24,6 +26,7 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/rongtong_load"
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("queries", nargs="*", help="default: the load test's queries")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--database-url", default=os.environ.get("LOAD_DATABASE_URL", DEFAULT_URL))
     args = parser.parse_args(argv)
@@ -47,7 +50,7 @@ def main(argv=None) -> None:
         print(f"common terms: {len(common_terms())} (share > {app.config['SEARCH_COMMON_SHARE']})")
         print(f"{'query':<14} {'found':>7} {'median ms':>10}")
         medians = []
-        for q in QUERIES:
+        for q in args.queries or QUERIES:
             stmt = browse_statement(BrowseFilters(q=q))
             ids = stmt.with_only_columns(
                 Listing.id, db.func.count().over().label("total"), maintain_column_froms=True
