@@ -1,10 +1,18 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from ..core.forms import TOO_LONG, TaxonomySelect, wrap
 from ..core.validators import validate_credit_code
+from ..enterprises.forms import JOIN_MESSAGE
 
 PASSWORD_LENGTH = Length(min=10, max=128, message=_l("密码长度应为 10–128 位。"))
 
@@ -47,6 +55,13 @@ class RegisterForm(FlaskForm):
     )
     kind = TaxonomySelect(_l("单位类型"), validators=[DataRequired(_l("请选择单位类型。"))])
     district = TaxonomySelect(_l("所在区"), validators=[DataRequired(_l("请选择所在区。"))])
+    #: Shown once the credit code turns out to be registered: ask that enterprise instead.
+    join = BooleanField(_l("申请加入该单位"))
+    join_message = TextAreaField(
+        _l("给该单位同事的留言"),
+        description=_l("选填，例如您的部门与职务，便于同事确认。"),
+        validators=[JOIN_MESSAGE],
+    )
     submit = SubmitField(_l("注册"))
 
 

@@ -16,6 +16,7 @@ from ..core.forms import select_choices
 from ..core.services import ServiceError
 from ..core.web import is_safe_url
 from ..enterprises import services as enterprise_services
+from ..enterprises.forms import JoinForm
 from ..extensions import db, limiter
 from ..taxonomy.models import District, EnterpriseKind
 from . import services
@@ -127,13 +128,22 @@ def register():
     form = RegisterForm()
     form.kind.choices = select_choices(EnterpriseKind, blank=_("请选择"))
     form.district.choices = select_choices(District, blank=_("请选择"))
+    # The choice to join instead appears once the credit code turns out to be taken.
+    show_join = bool(form.join.data)
     if form.validate_on_submit():
+        existing = enterprise_services.find_by_credit_code(form.credit_code.data)
         if services.email_taken(form.email.data):
             form.email.errors.append(_("该邮箱已注册。"))
-        elif enterprise_services.find_by_credit_code(form.credit_code.data):
+        elif existing is not None and not form.join.data:
             form.credit_code.errors.append(
-                _("该统一社会信用代码已注册；请联系贵单位已注册的同事或平台管理员。")
+                _(
+                    "该统一社会信用代码已注册。如果您是该单位的员工，请勾选下方“申请加入该单位”，"
+                    "重新输入密码后再提交；该单位已注册的同事批准后您即加入。"
+                )
             )
+            show_join = True
+        elif existing is not None:
+            return _register_and_request_to_join(form, existing)
         else:
             try:
                 enterprise = enterprise_services.create_enterprise(
@@ -164,7 +174,24 @@ def register():
                 login_user(user)
                 flash(_("注册成功。请完善单位资料；平台审核通过后即可发布。"), "success")
                 return redirect(url_for("enterprises.edit", enterprise_id=enterprise.id))
-    return render_template("accounts/register.html", form=form)
+    return render_template("accounts/register.html", form=form, show_join=show_join)
+
+
+def _register_and_request_to_join(form: RegisterForm, enterprise):
+    """An account without an enterprise, and its request to join ``enterprise``."""
+    user = services.create_user(
+        form.email.data,
+        form.password.data,
+        name=form.name.data.strip(),
+        enterprise=None,
+        locale=str(session.get("lang") or "zh"),
+    )
+    enterprise_services.request_to_join(user, enterprise, form.join_message.data or "")
+    db.session.commit()
+    session.clear()
+    login_user(user)
+    flash(_("账号已创建，加入申请已发给该单位的成员；获批前您可以浏览平台。"), "success")
+    return redirect(url_for("accounts.profile"))
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -186,11 +213,25 @@ def profile():
         _token, new_token = services.create_api_token(current_user, token_form.name.data)
         db.session.commit()
         token_form = TokenForm(prefix="tok", formdata=None)
+    return _profile_page(password_form=password_form, token_form=token_form, new_token=new_token)
+
+
+def _profile_page(*, password_form=None, token_form=None, join_form=None, new_token=None):
+    """The account page; a user without an enterprise also sees their request to join one."""
     tokens = db.session.execute(
         db.select(ApiToken)
         .where(ApiToken.user_id == current_user.id)
         .order_by(ApiToken.created_at.desc())
     ).scalars()
+    if password_form is None:
+        password_form = ChangePasswordForm(prefix="pw", formdata=None)
+    if token_form is None:
+        token_form = TokenForm(prefix="tok", formdata=None)
+    join_request = None
+    if current_user.enterprise_id is None and not current_user.is_organizer:
+        join_request = enterprise_services.latest_join_request(current_user)
+        if join_form is None and (join_request is None or not join_request.pending):
+            join_form = JoinForm(prefix="join", formdata=None)
     return render_template(
         "accounts/profile.html",
         password_form=password_form,
@@ -198,7 +239,41 @@ def profile():
         tokens=tokens,
         new_token=new_token,
         revoke_form=LocaleForm(),
+        join_request=join_request,
+        join_form=join_form,
     )
+
+
+@bp.post("/account/join")
+@login_required
+@limiter.limit("10 per hour")
+def join():
+    """Ask to join an existing enterprise by its credit code (users without one)."""
+    if current_user.enterprise_id is not None or current_user.is_organizer:
+        abort(403)
+    form = JoinForm(prefix="join")
+    if form.validate_on_submit():
+        enterprise = enterprise_services.find_by_credit_code(form.credit_code.data)
+        if enterprise is None:
+            form.credit_code.errors.append(
+                _("没有使用该统一社会信用代码的单位；请核对，或联系平台管理员。")
+            )
+        else:
+            try:
+                enterprise_services.request_to_join(
+                    current_user, enterprise, form.message.data or ""
+                )
+            except ServiceError as exc:
+                db.session.rollback()
+                form.credit_code.errors.append(str(exc.message))
+            else:
+                db.session.commit()
+                flash(
+                    _("加入申请已发给 %(name)s 的成员，获批后您会收到邮件。", name=enterprise.name),
+                    "success",
+                )
+                return redirect(url_for("accounts.profile"))
+    return _profile_page(join_form=form)
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")

@@ -47,3 +47,22 @@ class VerifyForm(FlaskForm):
 
 class UnverifyForm(FlaskForm):
     submit = SubmitField(_l("撤销审核"))
+
+
+JOIN_MESSAGE = Length(max=500, message=TOO_LONG)
+
+
+class JoinForm(FlaskForm):
+    """A logged-in user without an enterprise asks to join one by its credit code."""
+
+    credit_code = StringField(
+        _l("统一社会信用代码"),
+        description=_l("贵单位的 18 位代码；该单位的成员审批后您即加入。"),
+        validators=[DataRequired(_l("请填写统一社会信用代码。")), wrap(validate_credit_code)],
+    )
+    message = TextAreaField(
+        _l("给该单位同事的留言"),
+        description=_l("选填，例如您的部门与职务，便于同事确认。"),
+        validators=[JOIN_MESSAGE],
+    )
+    submit = SubmitField(_l("申请加入"))

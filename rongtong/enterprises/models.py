@@ -1,8 +1,9 @@
-"""Enterprises: the members' organisations, with their place in the taxonomies."""
+"""Enterprises: the members' organisations, with their place in the taxonomies, and the
+requests of registered users to join one."""
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.time import utcnow
@@ -59,3 +60,55 @@ class Enterprise(db.Model):
 
     def __repr__(self) -> str:
         return f"<Enterprise {self.credit_code} {self.name}>"
+
+
+JOIN_STATUSES = ("pending", "approved", "declined", "cancelled")
+
+
+class JoinRequest(db.Model):
+    """A user's request to become a member of an existing enterprise.
+
+    Any member of the enterprise (or an organizer) decides; approval sets the user's
+    ``enterprise_id``. A user has at most one pending request at a time.
+    """
+
+    __tablename__ = "join_requests"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'approved', 'declined', 'cancelled')", name="status"
+        ),
+        # The database, not a check-then-insert, keeps two pending requests from one user.
+        Index(
+            "uq_join_requests_pending_user",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="CASCADE"), index=True
+    )
+    #: The requester.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    #: The requester's note to the members (who they are, their department).
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When it was approved, declined or cancelled.
+    decided_at: Mapped[datetime | None]
+    #: Who approved or declined it (the requester, for a cancellation).
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    enterprise = relationship("Enterprise")
+    user = relationship("User", foreign_keys=[user_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    @property
+    def pending(self) -> bool:
+        return self.status == "pending"
+
+    def __repr__(self) -> str:
+        return f"<JoinRequest {self.id} user={self.user_id} {self.status}>"

@@ -6,14 +6,14 @@ from sqlalchemy.orm import selectinload
 
 from ..core.auth import organizer_required
 from ..core.forms import select_choices, taxonomy_choices
-from ..core.services import find_term
+from ..core.services import ServiceError, find_term
 from ..extensions import db
 from ..listings.models import Listing
 from ..listings.services import PUBLIC_STATUSES
 from ..taxonomy.models import Chain, District, EnterpriseKind, Tier
 from . import services
 from .forms import EnterpriseForm, UnverifyForm, VerifyForm
-from .models import Enterprise
+from .models import Enterprise, JoinRequest
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises", template_folder="templates")
 
@@ -68,12 +68,16 @@ def detail(enterprise_id: int):
         or current_user.is_organizer
         or (current_user.enterprise is not None and current_user.enterprise.verified)
     )
+    insider = current_user.is_authenticated and (
+        current_user.is_organizer or current_user.enterprise_id == enterprise.id
+    )
     return render_template(
         "enterprises/detail.html",
         enterprise=enterprise,
         listings=listings,
         can_manage=_can_manage(enterprise),
         show_contact=show_contact,
+        pending_joins=len(services.pending_join_requests(enterprise)) if insider else 0,
         verify_form=VerifyForm(),
         unverify_form=UnverifyForm(),
     )
@@ -161,6 +165,79 @@ def unverify(enterprise_id: int):
     db.session.commit()
     flash(_("已撤销审核：%(name)s", name=enterprise.name), "info")
     return redirect(url_for("enterprises.detail", enterprise_id=enterprise.id))
+
+
+@bp.get("/<int:enterprise_id>/members")
+@login_required
+def members(enterprise_id: int):
+    """The members; fellow members and organizers also see emails and requests to join."""
+    enterprise = db.get_or_404(Enterprise, enterprise_id)
+    insider = current_user.is_organizer or current_user.enterprise_id == enterprise.id
+    if not enterprise.verified and not insider:
+        abort(404)
+    return render_template(
+        "enterprises/members.html",
+        enterprise=enterprise,
+        members=services.members(enterprise),
+        insider=insider,
+        pending=services.pending_join_requests(enterprise) if insider else [],
+    )
+
+
+def _join_request_for_decision(request_id: int) -> JoinRequest:
+    join_request = db.get_or_404(JoinRequest, request_id)
+    if not services.may_decide(current_user, join_request):
+        abort(403)
+    return join_request
+
+
+@bp.post("/join-requests/<int:request_id>/approve")
+@login_required
+def approve_join_request(request_id: int):
+    join_request = _join_request_for_decision(request_id)
+    _decide(join_request, services.approve_join_request)
+    return redirect(url_for("enterprises.members", enterprise_id=join_request.enterprise_id))
+
+
+@bp.post("/join-requests/<int:request_id>/decline")
+@login_required
+def decline_join_request(request_id: int):
+    join_request = _join_request_for_decision(request_id)
+    _decide(join_request, services.decline_join_request)
+    return redirect(url_for("enterprises.members", enterprise_id=join_request.enterprise_id))
+
+
+def _decide(join_request: JoinRequest, decision) -> None:
+    name = join_request.user.name or join_request.user.email
+    try:
+        decision(join_request, current_user)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return
+    db.session.commit()
+    if join_request.status == "approved":
+        flash(_("已批准 %(name)s 加入本单位。", name=name), "success")
+    else:
+        flash(_("已拒绝 %(name)s 的加入申请。", name=name), "info")
+
+
+@bp.post("/join-requests/<int:request_id>/cancel")
+@login_required
+def cancel_join_request(request_id: int):
+    """The requester withdraws their request; nobody else may."""
+    join_request = db.get_or_404(JoinRequest, request_id)
+    if join_request.user_id != current_user.id:
+        abort(403)
+    try:
+        services.cancel_join_request(join_request, current_user)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("加入申请已撤回。"), "info")
+    return redirect(url_for("accounts.profile"))
 
 
 def _same_site_referrer() -> bool:

@@ -1,16 +1,23 @@
-"""Enterprises: profile changes, verification and the near-duplicate guard. Never commits."""
+"""Enterprises: profile changes, verification, the near-duplicate guard and requests to
+join. Never commits."""
 
 import re
 import threading
 
-from flask import current_app
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from rapidfuzz import fuzz, process
+from sqlalchemy.exc import IntegrityError
 
+from ..accounts.models import User
+from ..core.services import ServiceError
 from ..core.time import utcnow
 from ..core.validators import to_halfwidth
 from ..extensions import db
+from ..mail.services import external_url, queue_mail
 from ..taxonomy.models import Chain
-from .models import Enterprise
+from .models import Enterprise, JoinRequest
 
 #: Place names and legal forms that say nothing about which enterprise a name means.
 _NAME_NOISE = re.compile(
@@ -158,3 +165,189 @@ def search_ids(query: str, limit: int = 200) -> list[int]:
         limit=limit,
     )
     return [enterprise_id for _, _, enterprise_id in hits]
+
+
+# --- requests to join -----------------------------------------------------------------------
+
+
+def members(enterprise: Enterprise) -> list[User]:
+    """The enterprise's active members, by name."""
+    return list(
+        db.session.execute(
+            db.select(User)
+            .where(User.enterprise_id == enterprise.id, User.active.is_(True))
+            .order_by(User.name, User.id)
+        ).scalars()
+    )
+
+
+def pending_join_requests(enterprise: Enterprise) -> list[JoinRequest]:
+    """Requests waiting for the enterprise's answer, oldest first."""
+    return list(
+        db.session.execute(
+            db.select(JoinRequest)
+            .where(JoinRequest.enterprise_id == enterprise.id, JoinRequest.status == "pending")
+            .order_by(JoinRequest.created_at, JoinRequest.id)
+        ).scalars()
+    )
+
+
+def latest_join_request(user: User) -> JoinRequest | None:
+    """The user's most recent request, whatever its status."""
+    return db.session.execute(
+        db.select(JoinRequest)
+        .where(JoinRequest.user_id == user.id)
+        .order_by(JoinRequest.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def may_decide(user, join_request: JoinRequest) -> bool:
+    """Members of the enterprise and organizers decide; never the requester."""
+    if not getattr(user, "is_authenticated", False) or user.id == join_request.user_id:
+        return False
+    return user.is_organizer or user.enterprise_id == join_request.enterprise_id
+
+
+def request_to_join(user: User, enterprise: Enterprise, message: str = "") -> JoinRequest:
+    """Record ``user``'s request to join ``enterprise`` and tell those who decide."""
+    if user.is_organizer:
+        raise ServiceError(_("组织方和管理员账号不加入单位。"), code="not_member", status=403)
+    if user.enterprise_id is not None:
+        raise ServiceError(
+            _("您已是一家单位的成员，不能再申请加入其他单位。"), code="has_enterprise", status=409
+        )
+    duplicate = ServiceError(
+        _("您已有一个待处理的加入申请；请等待对方答复，或先撤回该申请再重新申请。"),
+        field="credit_code",
+        code="duplicate",
+        status=409,
+    )
+    pending = db.session.execute(
+        db.select(JoinRequest.id).where(
+            JoinRequest.user_id == user.id, JoinRequest.status == "pending"
+        )
+    ).first()
+    if pending is not None:
+        raise duplicate
+    join_request = JoinRequest(
+        enterprise=enterprise, user=user, status="pending", message=(message or "").strip()
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(join_request)
+    except IntegrityError as exc:
+        # Two submissions at once: the unique index let one through.
+        raise duplicate from exc
+    _notify_deciders(join_request)
+    return join_request
+
+
+def approve_join_request(join_request: JoinRequest, decider: User) -> None:
+    """Make the requester a member of the enterprise."""
+    _require_pending(join_request)
+    requester = join_request.user
+    if requester.enterprise_id not in (None, join_request.enterprise_id):
+        raise ServiceError(
+            _("申请人已是其他单位的成员，不能批准；请拒绝该申请。"),
+            code="has_enterprise",
+            status=409,
+        )
+    requester.enterprise_id = join_request.enterprise_id
+    _decide(join_request, "approved", decider)
+    _notify_requester(join_request)
+
+
+def decline_join_request(join_request: JoinRequest, decider: User) -> None:
+    _require_pending(join_request)
+    _decide(join_request, "declined", decider)
+    _notify_requester(join_request)
+
+
+def cancel_join_request(join_request: JoinRequest, user: User) -> None:
+    """The requester withdraws their own pending request."""
+    if join_request.user_id != user.id:
+        raise ServiceError(_("只能撤回自己的申请。"), code="forbidden", status=403)
+    _require_pending(join_request)
+    _decide(join_request, "cancelled", user)
+
+
+def _require_pending(join_request: JoinRequest) -> None:
+    if not join_request.pending:
+        raise ServiceError(_("该申请已处理。"), code="decided", status=409)
+
+
+def _decide(join_request: JoinRequest, status: str, user: User) -> None:
+    join_request.status = status
+    join_request.decided_at = utcnow()
+    join_request.decided_by_id = user.id
+    db.session.flush()
+
+
+def _deciders(join_request: JoinRequest) -> list[User]:
+    """The enterprise's members; the organizers when it has none (an imported enterprise)."""
+    users = members(join_request.enterprise)
+    if users:
+        return users
+    return list(
+        db.session.execute(
+            db.select(User)
+            .where(User.role.in_(("organizer", "admin")), User.active.is_(True))
+            .order_by(User.id)
+        ).scalars()
+    )
+
+
+def _locale(user: User) -> str:
+    return user.locale if user.locale in current_app.config["LANGUAGES"] else "zh"
+
+
+def _queue_join_mail(join_request: JoinRequest, recipient: User, notice: str) -> None:
+    """One mail about ``join_request`` to ``recipient``, in the recipient's language."""
+    locale = _locale(recipient)
+    with force_locale(locale):
+        context = {
+            "notice": notice,
+            "recipient": recipient,
+            "requester": join_request.user,
+            "enterprise": join_request.enterprise,
+            "join_request": join_request,
+            "lang": "en" if locale == "en" else "zh-CN",
+            "link": (
+                external_url("enterprises.members", enterprise_id=join_request.enterprise_id)
+                if notice == "requested"
+                else external_url("accounts.profile")
+            ),
+        }
+        subjects = {
+            "requested": _(
+                "%(name)s 申请加入 %(enterprise)s",
+                name=join_request.user.name or join_request.user.email,
+                enterprise=join_request.enterprise.name,
+            ),
+            "approved": _("您已加入 %(enterprise)s", enterprise=join_request.enterprise.name),
+            "declined": _(
+                "您加入 %(enterprise)s 的申请未获通过", enterprise=join_request.enterprise.name
+            ),
+        }
+        subject = subjects[notice]
+        text = render_template("enterprises/mail/join_request.txt", **context)
+        html = render_template("enterprises/mail/join_request.html", **context)
+    queue_mail(
+        key=f"join-request:{join_request.id}:{notice}:user:{recipient.id}",
+        purpose=f"join_request_{notice}",
+        to=recipient.email,
+        subject=subject[:255],
+        text=text,
+        html=html,
+        user=recipient,
+    )
+
+
+def _notify_deciders(join_request: JoinRequest) -> None:
+    for user in _deciders(join_request):
+        _queue_join_mail(join_request, user, "requested")
+
+
+def _notify_requester(join_request: JoinRequest) -> None:
+    _queue_join_mail(join_request, join_request.user, join_request.status)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pytest
 
+from rongtong.enterprises import services as enterprises
 from rongtong.events import services as events
 from rongtong.events.models import Event, Meeting
 from rongtong.extensions import db
@@ -71,6 +72,7 @@ def world(app, make_user, make_enterprise, make_listing, api_token):
         events.respond_to_request(request, True)
         events.schedule_event(event)
         mail = queue_mail(key="matrix", purpose="test", to=owner.email, subject="s", text="t")
+        join_request = enterprises.request_to_join(make_user(enterprise=None), owner.enterprise)
     db.session.flush()
     meeting = db.session.execute(db.select(Meeting).filter_by(event_id=event.id)).scalars().first()
     ids = {
@@ -84,6 +86,7 @@ def world(app, make_user, make_enterprise, make_listing, api_token):
         "reg_id": reg_owner.id,
         "meeting_id": meeting.id if meeting else 999999,
         "request_id": 999999,
+        "join_request_id": join_request.id,
         "mail_id": mail.id,
         "user_id": other.id,
         "token_id": 999999,
@@ -150,6 +153,7 @@ def _gets(ids):
         "enterprises.detail": (f"/enterprises/{ids['enterprise_id']}", public),
         "enterprises.edit": (f"/enterprises/{ids['enterprise_id']}/edit", owner_only),
         "enterprises.review": ("/enterprises/review", organizer),
+        "enterprises.members": (f"/enterprises/{ids['enterprise_id']}/members", login),
         "imports.upload": ("/imports", organizer),
         "imports.export_listings": ("/exports/listings?format=csv", organizer),
         "admin.taxonomies": ("/admin/taxonomies", admin),
@@ -282,12 +286,30 @@ def _posts(ids):
         ("enterprises.edit", f"/enterprises/{ids['enterprise_id']}/edit", owner_side),
         ("enterprises.verify", f"/enterprises/{ids['enterprise_id']}/verify", organizers),
         ("enterprises.unverify", f"/enterprises/{ids['enterprise_id']}/unverify", organizers),
+        # Members of the enterprise and organizers decide; only the requester cancels.
+        (
+            "enterprises.approve_join_request",
+            f"/enterprises/join-requests/{ids['join_request_id']}/approve",
+            {"owner", "organizer", "admin"},
+        ),
+        (
+            "enterprises.decline_join_request",
+            f"/enterprises/join-requests/{ids['join_request_id']}/decline",
+            {"owner", "organizer", "admin"},
+        ),
+        (
+            "enterprises.cancel_join_request",
+            f"/enterprises/join-requests/{ids['join_request_id']}/cancel",
+            set(),
+        ),
         ("imports.upload", "/imports", organizers),
         ("admin.edit_term", "/admin/taxonomies/chains/new", {"admin"}),
         ("admin.set_role", f"/admin/users/{ids['user_id']}/role", {"admin"}),
         ("mail.retry", f"/admin/outbox/{ids['mail_id']}/retry", {"admin"}),
         ("accounts.profile", "/account", {"other", "owner", "organizer", "admin"}),
         ("accounts.revoke_token", f"/account/tokens/{ids['token_id']}/revoke", set()),
+        # Only users without an enterprise ask to join one; every role here has one or is staff.
+        ("accounts.join", "/account/join", set()),
         ("accounts.logout", "/logout", {"other", "owner", "organizer", "admin"}),
         ("accounts.login", "/login", {"anon"}),
         ("accounts.register", "/register", {"anon"}),
@@ -360,6 +382,7 @@ POST_NAMES = [
                 "reg_id",
                 "meeting_id",
                 "request_id",
+                "join_request_id",
                 "mail_id",
                 "user_id",
                 "token_id",
