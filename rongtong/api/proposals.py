@@ -1,8 +1,11 @@
-"""/api/v1: proposals (揭榜) on challenges: submit, list, read, withdraw, decide."""
+"""/api/v1: proposals (揭榜) on challenges: submit, edit, files, list, read, withdraw, decide."""
 
-from flask import abort
+import io
+
+from flask import abort, current_app
 
 from ..accounts.models import User
+from ..core.services import ServiceError
 from ..extensions import db
 from ..listings import services as listing_services
 from ..listings.models import Listing
@@ -10,11 +13,14 @@ from ..proposals import services
 from ..proposals.models import Proposal, ProposalAttachment
 from ..proposals.routes import send_attachment
 from ..proposals.schemas import (
+    AttachmentSchema,
+    AttachmentUploadSchema,
     DecisionSchema,
     MessageInSchema,
     MessageSchema,
     ProposalInSchema,
     ProposalListSchema,
+    ProposalPatchSchema,
     ProposalSchema,
     SubmitSchema,
     TermsSchema,
@@ -28,7 +34,8 @@ bp = Blueprint(
     "api_proposals",
     __name__,
     url_prefix="/api/v1",
-    description="Proposals (揭榜) on challenges: submit, list, read, withdraw, decide.",
+    description="Proposals (揭榜) on challenges: submit, edit drafts and their files, list, "
+    "read, withdraw, decide.",
 )
 errors.install(bp)
 
@@ -53,6 +60,13 @@ def _readable(proposal_id: int, user) -> Proposal:
 
 def _dump(proposal: Proposal, status: int = 200):
     return respond(ProposalSchema().dump(proposal), status)
+
+
+def _attachment_of(proposal: Proposal, attachment_id: int) -> ProposalAttachment:
+    item = get_or_404(ProposalAttachment, attachment_id)
+    if item.proposal_id != proposal.id:
+        abort(404, f"No attachment with id {attachment_id} on this proposal.")
+    return item
 
 
 @bp.route("/listings/<int:listing_id>/proposals", methods=["GET"])
@@ -128,6 +142,87 @@ def read(proposal_id):
     return _dump(_readable(proposal_id, user))
 
 
+@bp.route("/proposals/<int:proposal_id>", methods=["PATCH"])
+@bp.arguments(ProposalPatchSchema)
+@bp.response(200, ProposalSchema)
+@bp.doc(security=TOKEN_AUTH)
+@errors.error_responses(bp, 400, 401, 403, 404, 409)
+def update_draft(data, proposal_id):
+    """Change a draft's content (the proposing enterprise's members).
+
+    Only the fields sent change. Once submitted a proposal cannot be edited: 409 `bad_state`.
+    """
+    user = require_api_user()
+    proposal = _readable(proposal_id, user)
+    services.update_draft(proposal, user, data)
+    return _dump(proposal)
+
+
+@bp.route("/proposals/<int:proposal_id>/attachments", methods=["POST"])
+@bp.arguments(AttachmentUploadSchema, location="files")
+@bp.response(201, AttachmentSchema)
+@bp.doc(security=TOKEN_AUTH)
+@errors.error_responses(bp, 401, 403, 404, 409, 413)
+def upload_attachment(data, proposal_id):
+    """Attach one file to a draft (the proposing enterprise's members).
+
+    The same checks as the web form: a plain file name with an allowed extension, content of
+    that type, not empty, within the size limit, at most PROPOSAL_ATTACHMENTS_MAX files. A
+    refused file is a 422 naming `file` (codes `bad_filename`, `unsupported_type`,
+    `type_mismatch`, `too_large`, `empty`, `too_many_files`) and nothing is stored. 409
+    `bad_state` once submitted.
+    """
+    user = require_api_user()
+    _readable(proposal_id, user)
+    upload = data["file"]
+    limit = int(current_app.config["PROPOSAL_ATTACHMENT_MAX_BYTES"])
+    # Read once (limit + 1 bytes tells "too large"), so that a retried unit of work sees them.
+    name, content = upload.filename, upload.stream.read(limit + 1)
+    user_id = user.id
+    written: list[str] = []
+
+    def work():
+        written.clear()
+        fresh_user = db.session.get(User, user_id)
+        proposal = _readable(proposal_id, fresh_user)
+        item, path = services.add_attachment(proposal, fresh_user, name, io.BytesIO(content))
+        written.append(path)
+        return item.id
+
+    try:
+        attachment_id = commit_with_retry(
+            work, on_failure=lambda: services.remove_files(list(written))
+        )
+    except ServiceError as exc:
+        if exc.field != "attachments":
+            raise
+        # The web form's field is "attachments" and some refusals carry 413/415 there; here
+        # every refused file is a 422 on the request's one part.
+        raise ServiceError(exc.message, field="file", code=exc.code, status=422) from exc
+    item = db.session.get(ProposalAttachment, attachment_id)
+    return respond(AttachmentSchema().dump(item), 201)
+
+
+@bp.route("/proposals/<int:proposal_id>/attachments/<int:attachment_id>", methods=["DELETE"])
+@bp.response(204, description="Deleted.")
+@bp.doc(security=TOKEN_AUTH)
+@errors.error_responses(bp, 401, 403, 404, 409)
+def delete_attachment(proposal_id, attachment_id):
+    """Remove a draft's file (the proposing enterprise's members); 409 `bad_state` once
+    submitted."""
+    user_id = require_api_user().id
+
+    def work():
+        fresh_user = db.session.get(User, user_id)
+        proposal = _readable(proposal_id, fresh_user)
+        return services.delete_attachment(_attachment_of(proposal, attachment_id), fresh_user)
+
+    path = commit_with_retry(work)
+    # The file goes only once the row is gone for good.
+    services.remove_files([path])
+    return "", 204
+
+
 @bp.route("/proposals/<int:proposal_id>/submit", methods=["POST"])
 @bp.arguments(SubmitSchema)
 @bp.response(200, ProposalSchema)
@@ -192,7 +287,4 @@ def attachment(proposal_id, attachment_id):
     """Download an attachment (the same readers as the proposal)."""
     user = require_api_user()
     proposal = _readable(proposal_id, user)
-    item = get_or_404(ProposalAttachment, attachment_id)
-    if item.proposal_id != proposal.id:
-        abort(404, f"No attachment with id {attachment_id} on this proposal.")
-    return send_attachment(item)
+    return send_attachment(_attachment_of(proposal, attachment_id))

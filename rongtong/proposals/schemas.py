@@ -1,23 +1,34 @@
 """Proposal schemas for the JSON API."""
 
 from flask import url_for
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
 
 from ..enterprises.schemas import BaseSchema, EnterpriseRefSchema, Text, UtcDateTime, Yuan
 from .models import ATTACHMENT_KINDS, DECLINE_REASONS, STATUSES
-from .services import DECISIONS, LIMITS
+from .services import CONTENT_TYPES, DECISIONS, LIMITS
 
 
-class ProposalInSchema(BaseSchema):
-    """A new proposal. ``status`` ``submitted`` (the default) needs summary, approach, quote
-    and the challenge's terms accepted (``accept_terms: true`` accepts them now)."""
+class ProposalContentSchema(BaseSchema):
+    """What the proposing enterprise writes (``services.CONTENT_FIELDS``), all optional."""
 
     summary = Text(max_length=LIMITS["summary"])
     approach = Text(max_length=LIMITS["approach"])
     team = Text(max_length=LIMITS["team"])
     timeline = Text(max_length=LIMITS["timeline"])
     quote = Yuan(allow_none=True, metadata={"description": "Whole yuan (CNY)."})
+
+
+class ProposalPatchSchema(ProposalContentSchema):
+    """Changes to a draft: any subset of its content; fields left out keep their value, and
+    ``quote: null`` clears the quote. Completeness is checked when the draft is submitted."""
+
+
+class ProposalInSchema(ProposalContentSchema):
+    """A new proposal. ``status`` ``submitted`` (the default) needs summary, approach, quote
+    and the challenge's terms accepted (``accept_terms: true`` accepts them now)."""
+
     status = fields.String(
         load_default="submitted",
         validate=validate.OneOf(("draft", "submitted"), error="应为 {choices} 之一。"),
@@ -69,13 +80,34 @@ class MessageInSchema(BaseSchema):
     body = Text(required=True, required_text=True, max_length=5000)
 
 
+class AttachmentUploadSchema(BaseSchema):
+    """One file, sent as the ``file`` part of a ``multipart/form-data`` body."""
+
+    file = Upload(
+        required=True,
+        metadata={
+            "description": "PDF, DOCX, XLSX, PNG or JPEG, at most PROPOSAL_ATTACHMENT_MAX_BYTES "
+            "(10 MB by default). The type is checked by content: it must match the extension."
+        },
+    )
+
+
 class AttachmentSchema(Schema):
     id = fields.Integer()
-    filename = fields.String()
+    filename = fields.String(metadata={"description": "The uploader's name, checked."})
     kind = fields.String(metadata={"enum": list(ATTACHMENT_KINDS)})
-    size = fields.Integer()
+    content_type = fields.Method(
+        "_content_type",
+        metadata={"type": "string", "enum": sorted(set(CONTENT_TYPES.values()))},
+    )
+    size = fields.Integer(metadata={"description": "Bytes."})
     sha256 = fields.String()
-    url = fields.Method("_url", metadata={"type": "string"})
+    url = fields.Method(
+        "_url", metadata={"type": "string", "description": "Where to download the file."}
+    )
+
+    def _content_type(self, attachment):
+        return CONTENT_TYPES[attachment.kind]
 
     def _url(self, attachment):
         return url_for(

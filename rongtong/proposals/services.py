@@ -771,27 +771,36 @@ def attachment_path(attachment: ProposalAttachment) -> str:
 def check_filename(name: str | None) -> str:
     """The uploader's file name if it is a plain name with an allowed extension."""
     if not name or not name.strip():
-        raise ServiceError(_l("请选择要上传的文件。"), field="attachments")
+        raise ServiceError(_l("请选择要上传的文件。"), field="attachments", code="no_file")
     if any(ord(c) < 32 or ord(c) == 127 for c in name):
         raise ServiceError(
-            _l("文件名含有空字符或控制字符，请改名后重新上传。"), field="attachments"
+            _l("文件名含有空字符或控制字符，请改名后重新上传。"),
+            field="attachments",
+            code="bad_filename",
         )
     if "/" in name or "\\" in name:
         raise ServiceError(
-            _l("文件名不能包含路径或斜杠（/ 或 \\）：%(name)s", name=name), field="attachments"
+            _l("文件名不能包含路径或斜杠（/ 或 \\）：%(name)s", name=name),
+            field="attachments",
+            code="bad_filename",
         )
     name = unicodedata.normalize("NFC", name).strip()
     if name.startswith(".") or ".." in name:
         raise ServiceError(
-            _l("文件名不能以点开头或含有“..”：%(name)s", name=name), field="attachments"
+            _l("文件名不能以点开头或含有“..”：%(name)s", name=name),
+            field="attachments",
+            code="bad_filename",
         )
     if len(name) > 200:
-        raise ServiceError(_l("文件名过长（最多 200 个字符）。"), field="attachments")
+        raise ServiceError(
+            _l("文件名过长（最多 200 个字符）。"), field="attachments", code="bad_filename"
+        )
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in EXTENSIONS:
         raise ServiceError(
             _l("不支持的文件类型：%(name)s。只接受 PDF、DOCX、XLSX、PNG、JPEG。", name=name),
             field="attachments",
+            code="unsupported_type",
         )
     return name
 
@@ -849,10 +858,11 @@ def add_attachment(proposal: Proposal, user, filename: str | None, stream) -> tu
         raise ServiceError(
             _l("文件过大：%(name)s 超过 %(mb)s MB 的上限。", name=name, mb=_megabytes(limit)),
             field="attachments",
+            code="too_large",
             status=413,
         )
     if not data:
-        raise ServiceError(_l("文件是空的：%(name)s", name=name), field="attachments")
+        raise ServiceError(_l("文件是空的：%(name)s", name=name), field="attachments", code="empty")
     expected = EXTENSIONS[name.rsplit(".", 1)[-1].lower()]
     kind = sniff_kind(data)
     if kind != expected:
@@ -863,6 +873,7 @@ def add_attachment(proposal: Proposal, user, filename: str | None, stream) -> tu
                 kind=KIND_LABELS[expected],
             ),
             field="attachments",
+            code="type_mismatch",
             status=415,
         )
     count = len(proposal.attachments)
@@ -870,6 +881,7 @@ def add_attachment(proposal: Proposal, user, filename: str | None, stream) -> tu
         raise ServiceError(
             _l("每份方案最多 %(n)d 个附件。", n=current_app.config["PROPOSAL_ATTACHMENTS_MAX"]),
             field="attachments",
+            code="too_many_files",
         )
     stored = secrets.token_hex(16)
     path = os.path.join(attachment_dir(), stored)

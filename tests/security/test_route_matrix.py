@@ -429,3 +429,62 @@ def test_post_without_csrf_token_is_refused(app, world, path):
     client = _client(app, world, "admin")
     response = client.post(path, data={})
     assert response.status_code == 400
+
+
+# --- the API's writes on a proposal ------------------------------------------------------------
+# The table above skips the API (Schemathesis walks it); these rows pin who may write a proposal
+# through it. (endpoint, method, path, request arguments, roles that may act): the world's
+# proposal is submitted and belongs to none of the roles, so nobody may; anonymous callers get
+# a 401, the others 403/404.
+API_PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
+
+
+def _api_writes(ids):
+    from io import BytesIO
+
+    P, A = ids["proposal_id"], ids["attachment_id"]
+    upload = {"file": (BytesIO(API_PDF), "方案.pdf")}
+    return [
+        (
+            "api_proposals.update_draft",
+            "PATCH",
+            f"/api/v1/proposals/{P}",
+            {"json": {"summary": "改写"}},
+            set(),
+        ),
+        (
+            "api_proposals.upload_attachment",
+            "POST",
+            f"/api/v1/proposals/{P}/attachments",
+            {"data": upload, "content_type": "multipart/form-data"},
+            set(),
+        ),
+        (
+            "api_proposals.delete_attachment",
+            "DELETE",
+            f"/api/v1/proposals/{P}/attachments/{A}",
+            {},
+            set(),
+        ),
+    ]
+
+
+API_WRITE_NAMES = [row[0] for row in _api_writes({"proposal_id": 0, "attachment_id": 0})]
+
+
+@pytest.mark.parametrize("name", API_WRITE_NAMES)
+@pytest.mark.parametrize("role", ROLES)
+def test_api_writes_refuse_those_who_may_not_act(app, world, api_token, role, name):
+    method, path, kwargs, allowed = next(
+        (m, p, k, a) for n, m, p, k, a in _api_writes(world["ids"]) if n == name
+    )
+    headers = api_token(world["users"][role]) if role != "anon" else {}
+    db.session.commit()  # an API error rolls back; the world must outlive it
+    response = app.test_client().open(path, method=method, headers=headers, **kwargs)
+    status = response.status_code
+    if role in allowed:
+        assert status < 500 and status not in (401, 403), (path, status)
+    elif role == "anon":
+        assert status == 401, (path, status)
+    else:
+        assert status in DENY, (path, status)
