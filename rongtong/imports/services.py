@@ -5,6 +5,7 @@ its own SAVEPOINT: good rows go in, a bad row changes nothing and is reported wi
 line number. The caller (CLI command, upload page, ``flask seed``) commits once.
 """
 
+import contextlib
 import csv
 import io
 import json
@@ -42,6 +43,7 @@ from ..listings.services import (
     apply_listing,
     browse_statement,
     find_by_ref,
+    full_text_plan,
     set_status,
 )
 
@@ -335,7 +337,8 @@ def import_listings(rows, *, actor=None) -> ImportReport:
 
 def listing_export_rows(filters: BrowseFilters) -> list[dict]:
     """The listings ``filters`` select, as rows in the import format (so they re-import)."""
-    listings = db.session.execute(browse_statement(filters)).scalars().all()
+    with full_text_plan(db.session) if filters.q.strip() else contextlib.nullcontext():
+        listings = db.session.execute(browse_statement(filters)).scalars().all()
     return [
         {
             "ref": listing.ref,

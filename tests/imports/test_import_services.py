@@ -358,3 +358,16 @@ def test_xlsx_export(make_listing, owners, tmp_path):
     path = tmp_path / "out.xlsx"
     path.write_bytes(data)
     assert import_listings(read_rows(path)).errors == []
+
+
+def test_export_of_a_search(make_listing, owners):
+    a, _ = owners
+    make_listing(enterprise=a, ref="CH-S-1", title="碳化硅衬底切割", keywords=[])
+    make_listing(
+        enterprise=a, ref="CH-S-2", title="生物发酵罐清洗", summary="", description="", keywords=[]
+    )
+
+    data = export_listings(BrowseFilters(q="碳化硅"), "csv")
+
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [r["ref"] for r in rows] == ["CH-S-1"]
