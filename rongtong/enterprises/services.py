@@ -9,6 +9,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from rapidfuzz import fuzz, process
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
 from ..core.services import ServiceError
@@ -186,6 +187,7 @@ def pending_join_requests(enterprise: Enterprise) -> list[JoinRequest]:
     return list(
         db.session.execute(
             db.select(JoinRequest)
+            .options(joinedload(JoinRequest.user))
             .where(JoinRequest.enterprise_id == enterprise.id, JoinRequest.status == "pending")
             .order_by(JoinRequest.created_at, JoinRequest.id)
         ).scalars()

@@ -142,3 +142,21 @@ def test_listing_detail_with_matches(
         return count
 
     _same_for_5_and_25(make_rows, measure)
+
+
+def test_members_page_with_requests_to_join(make_user, count_queries, auth):
+    """The members and the pending requests (each with its requester) are a query each."""
+    from rongtong.enterprises import services as enterprise_services
+
+    owner = make_user()
+    auth.login(owner)
+
+    def make_rows(n):
+        for _ in range(n):
+            make_user(enterprise=owner.enterprise)
+            enterprise_services.request_to_join(make_user(enterprise=None), owner.enterprise)
+
+    count = _same_for_5_and_25(
+        make_rows, lambda: count_queries(f"/enterprises/{owner.enterprise_id}/members")
+    )
+    assert count <= 8
