@@ -12,6 +12,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -39,7 +42,7 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-def _env(instance: Path) -> dict:
+def _env(instance: Path, public_url: str | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RONGTONG_")}
     env.pop("DATABASE_URL", None)
     env.update(
@@ -48,14 +51,17 @@ def _env(instance: Path) -> dict:
         DATABASE_URL=f"sqlite:///{instance / 'rongtong.db'}",
         RONGTONG_MAIL_BACKEND="file",
     )
+    if public_url:
+        # Links in mail point at this server, so a journey can follow them as they are.
+        env["RONGTONG_PUBLIC_URL"] = public_url
     return env
 
 
-def _flask(args, instance: Path) -> None:
+def _flask(args, instance: Path, public_url: str | None = None) -> None:
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", *args],
         cwd=ROOT,
-        env=_env(instance),
+        env=_env(instance, public_url),
         check=True,
         capture_output=True,
         timeout=300,
@@ -86,7 +92,7 @@ class LiveServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(self.port)],
             cwd=ROOT,
-            env=_env(instance),
+            env=_env(instance, self.url),
             stdout=subprocess.DEVNULL,
             stderr=self.log,
         )
@@ -103,7 +109,23 @@ class LiveServer:
 
     def flask(self, *args) -> None:
         """Run a CLI command against this server's database (e.g. the scheduler's jobs)."""
-        _flask(list(args), self.instance)
+        _flask(list(args), self.instance, self.url)
+
+    def mails(self) -> list[EmailMessage]:
+        """Every mail delivered so far: sends the outbox as the scheduler would (``flask mail
+        send``, file backend) and reads the .eml files it wrote to instance/outbox/."""
+        self.flask("mail", "send")
+        return [
+            BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+            for path in sorted((self.instance / "outbox").glob("*.eml"))
+        ]
+
+    def mail_to(self, recipient: str, subject: str) -> EmailMessage:
+        """The one mail to ``recipient`` whose subject contains ``subject``."""
+        mails = self.mails()
+        found = [m for m in mails if m["To"] == recipient and subject in m["Subject"]]
+        assert len(found) == 1, [(m["To"], m["Subject"]) for m in mails]
+        return found[0]
 
     def stop(self) -> None:
         self.process.terminate()
@@ -182,6 +204,9 @@ def axe_violations(browser, url: str, *, lang: str = "zh-CN", width: int = 1280,
         context.add_cookies(cookies)
     page = context.new_page()
     page.goto(url)
+    # A logged-in user's own language choice wins over the browser's: check which one we got.
+    shown = page.locator("html").get_attribute("lang")
+    assert shown == lang, f"{url} is in {shown!r}, not {lang!r} (switch the user's language)"
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         """async () => await axe.run(document, {runOnly: {type: 'tag',
@@ -206,6 +231,42 @@ def sign_in(page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("密码", exact=True).fill(password)
     page.get_by_role("main").get_by_role("button", name="登录", exact=True).click()
     expect(page.get_by_role("banner").get_by_role("button", name="退出")).to_be_visible()
+
+
+def switch_language(page, lang: str) -> None:
+    """Use the header's language switch (a logged-in user keeps the choice in their account)."""
+    target = "en" if lang == "en" else "zh-CN"
+    if page.locator("html").get_attribute("lang") != target:
+        page.get_by_role("banner").locator("form[action^='/language/'] button").click()
+        page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == target
+
+
+def mail_text(message) -> str:
+    """The plain-text part of a mail."""
+    return message.get_body(("plain",)).get_content()
+
+
+def ask_to_join(page, server, *, email: str, name: str, credit_code: str) -> None:
+    """Register an account with the credit code of an enterprise already on the platform and
+    ask to join it (the box offered once the code turns out to be taken)."""
+    from playwright.sync_api import expect
+
+    page.goto(server.url + "/register")
+    page.fill("#email", email)
+    page.fill("#name", name)
+    page.fill("#password", PASSWORD)
+    page.fill("#confirm", PASSWORD)
+    page.fill("#enterprise_name", "（已注册的单位）")
+    page.fill("#credit_code", credit_code)
+    page.select_option("#kind", index=1)
+    page.select_option("#district", index=1)
+    page.click("#submit")
+    page.check("#join")
+    page.fill("#password", PASSWORD)
+    page.fill("#confirm", PASSWORD)
+    page.click("#submit")
+    expect(page.locator("main .notice[role=status]")).to_be_visible()
 
 
 def sign_out(page) -> None:

@@ -5,9 +5,25 @@ import re
 
 import pytest
 
-from .conftest import axe_violations, login, shot
+from .conftest import (
+    ask_to_join,
+    axe_violations,
+    login,
+    mail_text,
+    shot,
+    sign_in,
+    sign_out,
+    switch_language,
+)
 
-PUBLIC_PAGES = ["/", "/listings/", "/listings/?kind=challenge&q=视觉检测", "/enterprises/"]
+PUBLIC_PAGES = [
+    "/",
+    "/listings/",
+    "/listings/?kind=challenge&q=视觉检测",
+    "/enterprises/",
+    "/forgot-password",
+]
+SME_CODE = "91440112MA5FMECWGK"  # sme@'s enterprise in seed_data
 
 
 def _first_listing(page, server, kind="challenge") -> str:
@@ -33,14 +49,47 @@ def test_main_pages_have_no_wcag_violations(browser, page, live_server, lang):
 
 def test_logged_in_pages_have_no_wcag_violations(browser, page, live_server):
     login(page, live_server, "large@rongtong.example")
-    cookies = page.context.cookies()
     paths = ["/listings/mine", "/listings/new?kind=challenge", "/account"]
     found = {}
     for lang in ("zh-CN", "en"):
+        # The user's own choice decides the language, not the browser's.
+        switch_language(page, lang)
+        cookies = page.context.cookies()
         for path in paths:
             violations = axe_violations(browser, live_server.url + path, lang=lang, cookies=cookies)
             if violations:
                 found[(lang, path)] = violations
+    assert found == {}
+
+
+def test_account_pages_have_no_wcag_violations(browser, page, live_server):
+    """The reset-password page (with a valid link) and the members page with a request."""
+    page.goto(live_server.url + "/forgot-password")
+    page.fill("#email", "lab@rongtong.example")
+    page.click("#submit")
+    mail = live_server.mail_to("lab@rongtong.example", "重置您在融通平台的密码")
+    reset = re.search(r"http\S+/reset-password/\S+", mail_text(mail)).group()
+    page.goto(reset)  # the form, not the "link is invalid" page (a GET does not use it up)
+    assert page.locator("#password").is_visible()
+    ask_to_join(page, live_server, email="li@example.com", name="李思远", credit_code=SME_CODE)
+    sign_out(page)
+    sign_in(page, "sme@rongtong.example")
+    page.goto(live_server.url + "/account")
+    members = page.get_by_role("link", name="广州明澈视觉检测技术有限公司").get_attribute("href")
+    members += "/members"
+    found = {}
+    for lang in ("zh-CN", "en"):
+        violations = axe_violations(browser, reset, lang=lang)
+        if violations:
+            found[(lang, "reset-password")] = violations
+        switch_language(page, lang)
+        page.goto(live_server.url + members)
+        assert page.get_by_role("row").filter(has_text="li@example.com").count() == 1
+        violations = axe_violations(
+            browser, live_server.url + members, lang=lang, cookies=page.context.cookies()
+        )
+        if violations:
+            found[(lang, members)] = violations
     assert found == {}
 
 
