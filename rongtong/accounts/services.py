@@ -11,7 +11,6 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, render_template
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func
@@ -19,7 +18,7 @@ from sqlalchemy import func
 from ..core.services import ServiceError
 from ..core.time import utcnow
 from ..extensions import db
-from ..mail.services import external_url, queue_mail
+from ..mail.services import external_url, in_recipients_language, queue_mail
 from .models import ROLES, ApiToken, User
 
 TOKEN_PREFIX = "rt_"  # noqa: S105 - a visible prefix, not a secret
@@ -181,13 +180,12 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.active:
         return
     token = password_reset_token(user)
-    locale = user.locale if user.locale in current_app.config["LANGUAGES"] else "zh"
-    with force_locale(locale):
+    with in_recipients_language(user) as lang:
         context = {
             "user": user,
             "url": external_url("accounts.reset_password", token=token),
             "minutes": max(current_app.config["PASSWORD_RESET_MAX_AGE"] // 60, 1),
-            "lang": "en" if locale == "en" else "zh-CN",
+            "lang": lang,
         }
         subject = _("重置您在融通平台的密码")
         text = render_template("accounts/mail/password_reset.txt", **context)

@@ -16,7 +16,6 @@ from functools import cached_property
 from typing import Any
 
 from flask import current_app, render_template
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import selectinload
@@ -27,7 +26,7 @@ from ..core.time import local_today, utcnow
 from ..extensions import db
 from ..listings.models import Listing
 from ..mail.models import OutboxMail
-from ..mail.services import external_url, queue_mail
+from ..mail.services import external_url, in_recipients_language, queue_mail
 from ..matches.models import MatchJudgement
 from .models import FREQUENCIES, DigestAnnouncement, DigestPreference
 
@@ -330,8 +329,7 @@ class DigestRun:
     def build(self, user: User) -> Digest | None:
         """The member's digest for this period, or None if nothing is new."""
         member = self.member(user)
-        locale = user.locale if user.locale in self.config["LANGUAGES"] else None
-        with force_locale(locale or self.config["BABEL_DEFAULT_LOCALE"]):
+        with in_recipients_language(user) as lang:
             sections = [s for b in self.builders if (s := b(self, member)) and s.items]
             if not sections:
                 return None
@@ -341,7 +339,7 @@ class DigestRun:
                 "period": self.period,
                 "sections": sections,
                 "subject": subject,
-                "lang": "en" if locale == "en" else "zh-CN",
+                "lang": lang,
                 "preferences_url": external_url("digests.preferences"),
                 "unsubscribe_url": external_url(
                     "digests.unsubscribe", token=unsubscribe_token(user)

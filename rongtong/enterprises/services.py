@@ -5,7 +5,6 @@ import re
 import threading
 
 from flask import current_app, render_template
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from rapidfuzz import fuzz, process
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +15,7 @@ from ..core.services import ServiceError
 from ..core.time import utcnow
 from ..core.validators import to_halfwidth
 from ..extensions import db
-from ..mail.services import external_url, queue_mail
+from ..mail.services import external_url, in_recipients_language, queue_mail
 from ..taxonomy.models import Chain
 from .models import Enterprise, JoinRequest
 
@@ -300,21 +299,16 @@ def _deciders(join_request: JoinRequest) -> list[User]:
     )
 
 
-def _locale(user: User) -> str:
-    return user.locale if user.locale in current_app.config["LANGUAGES"] else "zh"
-
-
 def _queue_join_mail(join_request: JoinRequest, recipient: User, notice: str) -> None:
     """One mail about ``join_request`` to ``recipient``, in the recipient's language."""
-    locale = _locale(recipient)
-    with force_locale(locale):
+    with in_recipients_language(recipient) as lang:
         context = {
             "notice": notice,
             "recipient": recipient,
             "requester": join_request.user,
             "enterprise": join_request.enterprise,
             "join_request": join_request,
-            "lang": "en" if locale == "en" else "zh-CN",
+            "lang": lang,
             "link": (
                 external_url("enterprises.members", enterprise_id=join_request.enterprise_id)
                 if notice == "requested"

@@ -2,14 +2,13 @@
 
 from datetime import date, timedelta
 
-from flask import current_app, render_template
-from flask_babel import force_locale
+from flask import render_template
 from flask_babel import gettext as _
 
 from ..accounts.models import User
 from ..core.time import local_today
 from ..extensions import db
-from ..mail.services import external_url, queue_mail
+from ..mail.services import external_url, in_recipients_language, queue_mail
 from .models import Listing
 
 #: Days before the deadline at which the owners hear about it, largest first.
@@ -36,14 +35,13 @@ def remind_deadlines(today: date | None = None) -> int:
         days_left = (listing.deadline - today).days
         # The smallest reminder day not yet passed: a run missed yesterday still reminds today.
         bucket = min(d for d in REMINDER_DAYS if d >= days_left)
-        locale = user.locale if user.locale in current_app.config["LANGUAGES"] else "zh"
-        with force_locale(locale):
+        with in_recipients_language(user) as lang:
             context = {
                 "listing": listing,
                 "user": user,
                 "days_left": days_left,
                 "url": external_url("listings.detail", listing_id=listing.id),
-                "lang": "en" if locale == "en" else "zh-CN",
+                "lang": lang,
             }
             subject = _(
                 "“%(title)s”将于 %(deadline)s 截止（还剩 %(days)d 天）",

@@ -1,8 +1,10 @@
 """Queueing mail. Sending happens after the commit, in the sender (see ``sender.py``)."""
 
+import contextlib
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -46,6 +48,16 @@ def queue_mail(
         # Someone else queued the same key at the same moment: theirs stands.
         return db.session.execute(db.select(OutboxMail).where(OutboxMail.key == key)).scalar_one()
     return mail
+
+
+@contextlib.contextmanager
+def in_recipients_language(user):
+    """Within: translations in ``user``'s language (theirs if the platform has it, else the
+    default). Yields the ``lang`` attribute for the mail's ``<html>``."""
+    config = current_app.config
+    locale = user.locale if user.locale in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        yield "en" if locale == "en" else "zh-CN"
 
 
 def external_url(endpoint: str, **values) -> str:

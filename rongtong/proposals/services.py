@@ -24,7 +24,6 @@ from flask import (
     has_request_context,
     render_template,
 )
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
@@ -37,7 +36,7 @@ from ..core.time import local_today, utcnow
 from ..extensions import db
 from ..listings import services as listing_services
 from ..listings.models import Listing
-from ..mail.services import external_url, queue_mail
+from ..mail.services import external_url, in_recipients_language, queue_mail
 from ..outcomes.services import record_outcome
 from ..taxonomy.models import Chain
 from .models import (
@@ -1110,7 +1109,7 @@ def _link(endpoint: str, **values) -> str:
 def _notify(users, proposal: Proposal, tag: str, notice: str, **context) -> None:
     """Queue one mail per user, rendered in the user's language, keyed per user and purpose."""
     for user in users:
-        with force_locale(user.locale or "zh"):
+        with in_recipients_language(user):
             values = {
                 "user": user,
                 "proposal": proposal,
