@@ -58,7 +58,7 @@ def main(argv=None) -> None:
             samples, total = [], 0
             for _ in range(args.repeat):
                 t = time.perf_counter()
-                with full_text_plan(db.session):  # as listings.services.paginate runs it
+                with full_text_plan(db.session, stmt):  # as listings.services.paginate runs it
                     rows = db.session.execute(ids).all()
                 samples.append((time.perf_counter() - t) * 1000)
                 total = rows[0].total if rows else 0

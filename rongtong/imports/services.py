@@ -5,7 +5,6 @@ its own SAVEPOINT: good rows go in, a bad row changes nothing and is reported wi
 line number. The caller (CLI command, upload page, ``flask seed``) commits once.
 """
 
-import contextlib
 import csv
 import io
 import json
@@ -337,8 +336,9 @@ def import_listings(rows, *, actor=None) -> ImportReport:
 
 def listing_export_rows(filters: BrowseFilters) -> list[dict]:
     """The listings ``filters`` select, as rows in the import format (so they re-import)."""
-    with full_text_plan(db.session) if filters.q.strip() else contextlib.nullcontext():
-        listings = db.session.execute(browse_statement(filters)).scalars().all()
+    stmt = browse_statement(filters)
+    with full_text_plan(db.session, stmt):
+        listings = db.session.execute(stmt).scalars().all()
     return [
         {
             "ref": listing.ref,

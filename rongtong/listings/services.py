@@ -441,7 +441,7 @@ class _ListingPagination(SelectPagination):
         session = self._query_args["session"]
         search = stmt.get_execution_options().get("listing_search", False)
         columns = [Listing.id, db.func.count().over().label("total")] if search else [Listing.id]
-        with full_text_plan(session) if search else contextlib.nullcontext():
+        with full_text_plan(session, stmt):
             rows = session.execute(
                 stmt.with_only_columns(*columns, maintain_column_froms=True)
                 .limit(self.per_page)
@@ -466,15 +466,17 @@ class _ListingPagination(SelectPagination):
 
 
 @contextlib.contextmanager
-def full_text_plan(session):
-    """Within: PostgreSQL plans a search through the GIN index, never a sequential scan.
+def full_text_plan(session, stmt):
+    """Within: PostgreSQL plans ``stmt``, if it is a search, through the GIN index, never a
+    sequential scan.
 
     The planner does not count reading each row's search_vector out of TOAST, which a
     sequential scan's ``@@`` does for every listing: with narrow rows it takes a scan of
     100,000 listings (200-300 ms) for cheaper than the index (3-30 ms) and picks it once the
     statistics shift. ``enable_seqscan`` is set for this statement alone and then restored.
     """
-    if session.get_bind().dialect.name != "postgresql":
+    search = stmt.get_execution_options().get("listing_search", False)
+    if not search or session.get_bind().dialect.name != "postgresql":
         yield
         return
     previous = session.execute(

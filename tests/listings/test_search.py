@@ -103,7 +103,7 @@ def test_search_is_planned_through_the_full_text_index(make_listing):
         # planner reads every row, as it did for common words on the load database
         session.execute(text("SET LOCAL random_page_cost = 1000"))
         assert "Seq Scan on listings" in plan()
-    with full_text_plan(session):
+    with full_text_plan(session, stmt):
         if postgres:
             assert "Seq Scan on listings" not in plan()
         found = session.execute(stmt).unique().scalars().all()
