@@ -17,6 +17,18 @@ from ..enterprises.forms import JOIN_MESSAGE
 PASSWORD_LENGTH = Length(min=10, max=128, message=_l("密码长度应为 10–128 位。"))
 
 
+def _email_field() -> EmailField:
+    """An e-mail address to register or to send a reset link to (well-formed, at most 254)."""
+    return EmailField(
+        _l("邮箱"),
+        validators=[
+            DataRequired(_l("请填写邮箱。")),
+            Email(message=_l("邮箱格式不正确。"), check_deliverability=False),
+            Length(max=254, message=TOO_LONG),
+        ],
+    )
+
+
 class LoginForm(FlaskForm):
     email = EmailField(
         _l("邮箱"), validators=[DataRequired(_l("请填写邮箱。")), Length(max=254, message=TOO_LONG)]
@@ -27,14 +39,7 @@ class LoginForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    email = EmailField(
-        _l("邮箱"),
-        validators=[
-            DataRequired(_l("请填写邮箱。")),
-            Email(message=_l("邮箱格式不正确。"), check_deliverability=False),
-            Length(max=254, message=TOO_LONG),
-        ],
-    )
+    email = _email_field()
     name = StringField(
         _l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=80, message=TOO_LONG)]
     )
@@ -65,36 +70,28 @@ class RegisterForm(FlaskForm):
     submit = SubmitField(_l("注册"))
 
 
-class ChangePasswordForm(FlaskForm):
-    current = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请填写当前密码。"))])
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice: changing it and resetting it by mail."""
+
     password = PasswordField(
         _l("新密码"), validators=[DataRequired(_l("请设置新密码。")), PASSWORD_LENGTH]
     )
     confirm = PasswordField(
         _l("确认新密码"), validators=[EqualTo("password", message=_l("两次输入的密码不一致。"))]
     )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请填写当前密码。"))])
     submit = SubmitField(_l("修改密码"))
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(
-        _l("邮箱"),
-        validators=[
-            DataRequired(_l("请填写邮箱。")),
-            Email(message=_l("邮箱格式不正确。"), check_deliverability=False),
-            Length(max=254, message=TOO_LONG),
-        ],
-    )
+    email = _email_field()
     submit = SubmitField(_l("发送重置链接"))
 
 
-class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        _l("新密码"), validators=[DataRequired(_l("请设置新密码。")), PASSWORD_LENGTH]
-    )
-    confirm = PasswordField(
-        _l("确认新密码"), validators=[EqualTo("password", message=_l("两次输入的密码不一致。"))]
-    )
+class ResetPasswordForm(NewPasswordForm):
     submit = SubmitField(_l("设置新密码"))
 
 
