@@ -159,6 +159,23 @@ def csrf_token(client, path: str = "/login") -> str:
     return match.group(1)
 
 
+def register_form_data(client, **overrides) -> dict:
+    """A valid registration form (a new enterprise), with ``overrides``."""
+    data = {
+        "csrf_token": csrf_token(client, "/register"),
+        "email": "new@example.cn",
+        "name": "王工",
+        "password": "a-long-password",
+        "confirm": "a-long-password",
+        "enterprise_name": "广州市测试精工科技有限公司",
+        "credit_code": valid_credit_code(),
+        "kind": "sme",
+        "district": "tianhe",
+    }
+    data.update(overrides)
+    return data
+
+
 class Auth:
     """Log a test client in and out through the real form."""
 

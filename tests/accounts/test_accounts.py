@@ -7,23 +7,7 @@ from rongtong.accounts.services import check_password, user_for_api_token
 from rongtong.config import DefaultConfig
 from rongtong.enterprises.models import Enterprise
 from rongtong.extensions import db
-from tests.conftest import PASSWORD, csrf_token, valid_credit_code
-
-
-def _register_data(client, **overrides):
-    data = {
-        "csrf_token": csrf_token(client, "/register"),
-        "email": "new@example.cn",
-        "name": "王工",
-        "password": "a-long-password",
-        "confirm": "a-long-password",
-        "enterprise_name": "广州市测试精工科技有限公司",
-        "credit_code": valid_credit_code(),
-        "kind": "sme",
-        "district": "tianhe",
-    }
-    data.update(overrides)
-    return data
+from tests.conftest import PASSWORD, csrf_token, register_form_data, valid_credit_code
 
 
 def _count(model) -> int:
@@ -31,7 +15,7 @@ def _count(model) -> int:
 
 
 def test_register_creates_unverified_enterprise_and_logs_in(client):
-    response = client.post("/register", data=_register_data(client))
+    response = client.post("/register", data=register_form_data(client))
     assert response.status_code == 302
     user = db.session.execute(db.select(User).filter_by(email="new@example.cn")).scalar_one()
     assert user.role == "member"
@@ -44,14 +28,14 @@ def test_register_creates_unverified_enterprise_and_logs_in(client):
 def test_register_full_width_credit_code_is_normalised(client):
     code = valid_credit_code()
     full_width = "".join(chr(ord(c) + 0xFEE0) for c in code)
-    response = client.post("/register", data=_register_data(client, credit_code=full_width))
+    response = client.post("/register", data=register_form_data(client, credit_code=full_width))
     assert response.status_code == 302
     assert db.session.execute(db.select(Enterprise).filter_by(credit_code=code)).scalar_one()
 
 
 def test_register_rejects_bad_input_per_field_and_writes_nothing(client):
     users, enterprises = _count(User), _count(Enterprise)
-    data = _register_data(
+    data = register_form_data(
         client,
         email="not-an-email",
         credit_code="91440300708461136A",
@@ -73,16 +57,16 @@ def test_register_rejects_bad_input_per_field_and_writes_nothing(client):
 
 def test_register_refuses_duplicate_email_and_credit_code(client, make_user):
     existing = make_user(email="taken@example.cn")
-    response = client.post("/register", data=_register_data(client, email="TAKEN@example.cn"))
+    response = client.post("/register", data=register_form_data(client, email="TAKEN@example.cn"))
     assert "该邮箱已注册" in response.get_data(as_text=True)
     response = client.post(
-        "/register", data=_register_data(client, credit_code=existing.enterprise.credit_code)
+        "/register", data=register_form_data(client, credit_code=existing.enterprise.credit_code)
     )
     assert "该统一社会信用代码已注册" in response.get_data(as_text=True)
 
 
 def test_oversize_fields_are_refused(client):
-    response = client.post("/register", data=_register_data(client, enterprise_name="企" * 121))
+    response = client.post("/register", data=register_form_data(client, enterprise_name="企" * 121))
     assert response.status_code == 200
     assert "不能超过 120 个字符" in response.get_data(as_text=True)
     assert _count(Enterprise) == 0

@@ -9,7 +9,7 @@ from rongtong.enterprises import services
 from rongtong.enterprises.models import JoinRequest
 from rongtong.extensions import db
 from rongtong.mail.models import OutboxMail
-from tests.conftest import Auth, csrf_token, valid_credit_code
+from tests.conftest import Auth, register_form_data, valid_credit_code
 from tests.security import test_route_matrix as matrix
 
 
@@ -60,23 +60,8 @@ def join_request(app, requester, enterprise, member):
 # --- asking -------------------------------------------------------------------------------
 
 
-def _register_data(client, **overrides):
-    data = {
-        "csrf_token": csrf_token(client, "/register"),
-        "email": "new@example.cn",
-        "name": "王工",
-        "password": "a-long-password",
-        "confirm": "a-long-password",
-        "enterprise_name": "星瀚精密",
-        "kind": "sme",
-        "district": "tianhe",
-    }
-    data.update(overrides)
-    return data
-
-
 def test_registration_with_a_taken_credit_code_offers_to_join(client, enterprise, member):
-    data = _register_data(client, credit_code=enterprise.credit_code)
+    data = register_form_data(client, credit_code=enterprise.credit_code)
     response = client.post("/register", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -104,7 +89,7 @@ def test_registration_with_a_taken_credit_code_offers_to_join(client, enterprise
 
 
 def test_join_without_a_taken_credit_code_registers_a_new_enterprise(client):
-    data = _register_data(client, join="y", credit_code=valid_credit_code())
+    data = register_form_data(client, join="y", credit_code=valid_credit_code())
     response = client.post("/register", data=data)
     assert response.status_code == 302
     user = db.session.execute(db.select(User).filter_by(email="new@example.cn")).scalar_one()

@@ -73,6 +73,16 @@ def proposer(make_user, make_enterprise):
     return make
 
 
+def api_error(response, status, code=None) -> dict:
+    """The API's error body, checked for its shape, its status and (if given) its code."""
+    assert response.status_code == status, response.get_data(as_text=True)[:800]
+    body = response.get_json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
+    if code:
+        assert body["error"]["code"] == code, body
+    return body["error"]
+
+
 def proposal_data(**overrides) -> dict:
     data = {
         "summary": "采用摆动激光焊与夹具预变形补偿控制托盘变形。",

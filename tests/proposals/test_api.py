@@ -6,16 +6,7 @@ from rongtong.extensions import db
 from rongtong.outcomes.models import Outcome
 from rongtong.proposals.models import ConfidentialView
 
-from .conftest import API, mails, proposal_count, proposal_data
-
-
-def _error(response, status, code=None):
-    assert response.status_code == status, response.get_data(as_text=True)[:800]
-    body = response.get_json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
-    if code:
-        assert body["error"]["code"] == code, body
-    return body["error"]
+from .conftest import API, api_error, mails, proposal_count, proposal_data
 
 
 def test_submit_list_read_decide_and_award(
@@ -27,7 +18,7 @@ def test_submit_list_read_decide_and_award(
     url = f"{API}/listings/{challenge.id}/proposals"
 
     # Submitting needs the terms; accept_terms accepts them on the way.
-    _error(client.post(url, json=proposal_data(), headers=first_h), 422, "terms")
+    api_error(client.post(url, json=proposal_data(), headers=first_h), 422, "terms")
     response = client.post(url, json={**proposal_data(), "accept_terms": True}, headers=first_h)
     assert response.status_code == 201, response.get_json()
     one = response.get_json()
@@ -39,7 +30,7 @@ def test_submit_list_read_decide_and_award(
     colleague = make_user(enterprise=first.enterprise)
     colleague_h = api_token(colleague)
     db.session.commit()
-    error = _error(
+    error = api_error(
         client.post(url, json={**proposal_data(), "accept_terms": True}, headers=colleague_h),
         409,
         "duplicate",
@@ -53,7 +44,7 @@ def test_submit_list_read_decide_and_award(
     )
     assert response.status_code == 201 and response.get_json()["status"] == "draft"
     two = response.get_json()
-    _error(
+    api_error(
         client.post(f"{API}/proposals/{two['id']}/submit", json={}, headers=second_h), 422
     )  # incomplete: no approach, no quote
 
@@ -61,7 +52,7 @@ def test_submit_list_read_decide_and_award(
     items = client.get(url, headers=owner_h).get_json()["items"]
     assert [p["id"] for p in items] == [one["id"]]
     assert [p["id"] for p in client.get(url, headers=second_h).get_json()["items"]] == [two["id"]]
-    _error(client.get(url), 401)
+    api_error(client.get(url), 401)
 
     # Read; the confidential details of the listing show to the proposer and are logged.
     assert client.get(f"{API}/proposals/{one['id']}", headers=owner_h).get_json()["summary"]
@@ -73,11 +64,11 @@ def test_submit_list_read_decide_and_award(
 
     # Decide: a decline needs a reason and a note; an unknown decision is a 422.
     decision = f"{API}/proposals/{one['id']}/decision"
-    error = _error(client.post(decision, json={"decision": "decline"}, headers=owner_h), 422)
+    error = api_error(client.post(decision, json={"decision": "decline"}, headers=owner_h), 422)
     assert {"reason", "note"} <= set(error["fields"])
-    _error(client.post(decision, json={"decision": "maybe"}, headers=owner_h), 422)
+    api_error(client.post(decision, json={"decision": "maybe"}, headers=owner_h), 422)
     # Only the owner decides.
-    _error(client.post(decision, json={"decision": "shortlist"}, headers=first_h), 403)
+    api_error(client.post(decision, json={"decision": "shortlist"}, headers=first_h), 403)
     response = client.post(decision, json={"decision": "shortlist"}, headers=owner_h)
     assert response.get_json()["status"] == "shortlisted"
     response = client.post(
@@ -94,10 +85,12 @@ def test_submit_list_read_decide_and_award(
         ("contract", 380_000, one["id"])
     ]
     # Decided: no withdrawing, no deciding again.
-    _error(client.post(f"{API}/proposals/{one['id']}/withdraw", headers=first_h), 409, "bad_state")
-    _error(client.post(decision, json={"decision": "shortlist"}, headers=owner_h), 409)
+    api_error(
+        client.post(f"{API}/proposals/{one['id']}/withdraw", headers=first_h), 409, "bad_state"
+    )
+    api_error(client.post(decision, json={"decision": "shortlist"}, headers=owner_h), 409)
     # The awarded challenge takes no more: the draft cannot be submitted.
-    _error(client.post(f"{API}/proposals/{two['id']}/submit", json={}, headers=second_h), 409)
+    api_error(client.post(f"{API}/proposals/{two['id']}/submit", json={}, headers=second_h), 409)
     response = client.post(f"{API}/proposals/{two['id']}/withdraw", headers=second_h)
     assert response.get_json()["status"] == "withdrawn"
 

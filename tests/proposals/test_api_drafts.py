@@ -10,16 +10,7 @@ from rongtong.extensions import db
 from rongtong.proposals import services
 from rongtong.proposals.models import ProposalAttachment
 
-from .conftest import API, PDF, PNG, fetch, proposal_data
-
-
-def _error(response, status, code=None):
-    assert response.status_code == status, response.get_data(as_text=True)[:800]
-    body = response.get_json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
-    if code:
-        assert body["error"]["code"] == code, body
-    return body["error"]
+from .conftest import API, PDF, PNG, api_error, fetch, proposal_data
 
 
 def _stored_files(app) -> list[str]:
@@ -98,7 +89,7 @@ def test_a_draft_is_edited_field_by_field(client, api_token, make_user, draft):
 def test_bad_edits_are_422_and_change_nothing(client, draft, body, field):
     proposal, headers, _member = draft
     url = f"{API}/proposals/{proposal['id']}"
-    error = _error(client.patch(url, json=body, headers=headers), 422)
+    error = api_error(client.patch(url, json=body, headers=headers), 422)
     assert field in error["fields"], error
     assert client.get(url, headers=headers).get_json()["summary"] == "初稿摘要"
 
@@ -110,7 +101,9 @@ def test_a_submitted_proposal_is_not_edited(client, draft):
     response = client.post(f"{url}/submit", json={"accept_terms": True}, headers=headers)
     assert response.get_json()["status"] == "submitted"
 
-    error = _error(client.patch(url, json={"summary": "改了"}, headers=headers), 409, "bad_state")
+    error = api_error(
+        client.patch(url, json={"summary": "改了"}, headers=headers), 409, "bad_state"
+    )
     assert error["message"]
     assert client.get(url, headers=headers).get_json()["summary"] == proposal_data()["summary"]
 
@@ -122,19 +115,19 @@ def test_only_the_proposing_enterprise_edits(client, api_token, owner, proposer,
     stranger_h, owner_h = api_token(proposer()), api_token(owner)
     db.session.commit()
     assert client.get(url, headers=stranger_h).status_code == 403  # the reference
-    _error(client.patch(url, json={"summary": "x"}, headers=stranger_h), 403)
-    _error(client.patch(url, json={"summary": "x"}), 401)
-    _error(_upload(client, body["id"], stranger_h), 403)
+    api_error(client.patch(url, json={"summary": "x"}, headers=stranger_h), 403)
+    api_error(client.patch(url, json={"summary": "x"}), 401)
+    api_error(_upload(client, body["id"], stranger_h), 403)
 
     # The challenge owner reads a submitted proposal but does not write it.
     client.patch(url, json=proposal_data(), headers=headers)
     attachment = _upload(client, body["id"], headers).get_json()
     client.post(f"{url}/submit", json={"accept_terms": True}, headers=headers)
     assert client.get(url, headers=owner_h).status_code == 200
-    _error(client.patch(url, json={"summary": "x"}, headers=owner_h), 403, "forbidden")
-    _error(_upload(client, body["id"], owner_h), 403, "forbidden")
-    _error(client.delete(f"{url}/attachments/{attachment['id']}", headers=owner_h), 403)
-    _error(client.delete(f"{url}/attachments/{attachment['id']}", headers=stranger_h), 403)
+    api_error(client.patch(url, json={"summary": "x"}, headers=owner_h), 403, "forbidden")
+    api_error(_upload(client, body["id"], owner_h), 403, "forbidden")
+    api_error(client.delete(f"{url}/attachments/{attachment['id']}", headers=owner_h), 403)
+    api_error(client.delete(f"{url}/attachments/{attachment['id']}", headers=stranger_h), 403)
     assert client.get(url, headers=headers).get_json()["summary"] == proposal_data()["summary"]
     assert _attachment_count() == 1
 
@@ -186,7 +179,7 @@ def test_a_bad_file_is_422_and_nothing_is_stored(
     body, headers, _member = draft
     monkeypatch.setitem(app.config, "PROPOSAL_ATTACHMENT_MAX_BYTES", 2000)
     before = _stored_files(app)
-    error = _error(_upload(client, body["id"], headers, name, data), 422, code)
+    error = api_error(_upload(client, body["id"], headers, name, data), 422, code)
     assert list(error["fields"]) == ["file"] and message in error["fields"]["file"][0], error
     assert _stored_files(app) == before
     assert _attachment_count() == 0
@@ -201,11 +194,11 @@ def test_a_missing_file_part_is_422(app, client, draft):
         headers=headers,
         content_type="multipart/form-data",
     )
-    assert _error(response, 422)["fields"].keys() >= {"file"}
+    assert api_error(response, 422)["fields"].keys() >= {"file"}
     response = client.post(
         f"{API}/proposals/{body['id']}/attachments", json={"file": "JVBERi0="}, headers=headers
     )
-    assert "file" in _error(response, 422)["fields"]
+    assert "file" in api_error(response, 422)["fields"]
     assert _stored_files(app) == before and _attachment_count() == 0
 
 
@@ -214,7 +207,7 @@ def test_the_file_count_limit_holds(app, client, monkeypatch, draft):
     monkeypatch.setitem(app.config, "PROPOSAL_ATTACHMENTS_MAX", 1)
     assert _upload(client, body["id"], headers).status_code == 201
     before = _stored_files(app)
-    _error(_upload(client, body["id"], headers, "二.pdf"), 422, "too_many_files")
+    api_error(_upload(client, body["id"], headers, "二.pdf"), 422, "too_many_files")
     assert _stored_files(app) == before and _attachment_count() == 1
 
 
@@ -231,9 +224,11 @@ def test_delete_an_attachment(app, client, draft, challenge, proposer, api_token
     assert (
         client.get(f"{API}/proposals/{body['id']}", headers=headers).get_json()["attachments"] == []
     )
-    _error(client.delete(url, headers=headers), 404)
-    _error(fetch(client, url, headers=headers), 404)
-    _error(client.delete(f"{API}/proposals/{body['id']}/attachments/{2**40}", headers=headers), 404)
+    api_error(client.delete(url, headers=headers), 404)
+    api_error(fetch(client, url, headers=headers), 404)
+    api_error(
+        client.delete(f"{API}/proposals/{body['id']}/attachments/{2**40}", headers=headers), 404
+    )
 
     # Another proposal's file is not reached through this one.
     other = proposer()
@@ -243,7 +238,7 @@ def test_delete_an_attachment(app, client, draft, challenge, proposer, api_token
         f"{API}/listings/{challenge.id}/proposals", json={"status": "draft"}, headers=other_h
     ).get_json()
     their_file = _upload(client, theirs["id"], other_h).get_json()
-    _error(
+    api_error(
         client.delete(
             f"{API}/proposals/{body['id']}/attachments/{their_file['id']}", headers=headers
         ),
@@ -263,8 +258,8 @@ def test_files_only_on_drafts(app, client, draft):
     )
 
     before = _stored_files(app)
-    _error(_upload(client, body["id"], headers, "补充.pdf"), 409, "bad_state")
-    _error(client.delete(f"{url}/attachments/{item['id']}", headers=headers), 409, "bad_state")
+    api_error(_upload(client, body["id"], headers, "补充.pdf"), 409, "bad_state")
+    api_error(client.delete(f"{url}/attachments/{item['id']}", headers=headers), 409, "bad_state")
     assert _stored_files(app) == before and _attachment_count() == 1
     response = fetch(client, f"{url}/attachments/{item['id']}", headers=headers)
     assert response.status_code == 200
