@@ -17,14 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import (
-    after_this_request,
-    current_app,
-    g,
-    has_request_context,
-    render_template,
-)
-from flask_babel import gettext as _
+from flask import current_app, render_template
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -35,7 +28,14 @@ from ..core.services import ServiceError
 from ..core.time import local_today, utcnow
 from ..extensions import db
 from ..listings import services as listing_services
-from ..listings.models import Listing
+from ..listings.confidential import (
+    confidential_viewers,  # noqa: F401 (the proposal pages' names for it)
+    has_accepted_terms,
+    record_terms_acceptance,
+    terms_acceptances,  # noqa: F401
+    terms_text,  # noqa: F401
+)
+from ..listings.models import Listing, TermsAcceptance
 from ..mail.services import external_url, in_recipients_language, queue_mail
 from ..outcomes.services import record_outcome
 from ..taxonomy.models import Chain
@@ -44,11 +44,9 @@ from .models import (
     OPEN_STATUSES,
     STATUSES,
     ChallengeReviewer,
-    ConfidentialView,
     Proposal,
     ProposalAttachment,
     ProposalMessage,
-    TermsAcceptance,
 )
 
 #: Enterprise kinds that may take up a challenge (揭榜): SMEs and universities/institutes.
@@ -202,61 +200,9 @@ def may_propose(user, listing: Listing) -> bool:
 # --- terms and confidential details -----------------------------------------------------------
 
 
-def terms_text(listing: Listing) -> str:
-    """The confidentiality terms a proposer accepts before seeing a challenge's details."""
-    return _(
-        "本单位承诺：对榜单“%(title)s”（%(ref)s）的保密信息严格保密，仅用于准备和评审本次揭榜方案，"
-        "不向第三方披露，不用于其他目的；未被采纳时不保留相关资料。平台记录每一次查看。",
-        title=listing.title,
-        ref=listing.ref,
-    )
-
-
-def has_accepted_terms(user, listing: Listing) -> bool:
-    if not _authenticated(user) or user.enterprise_id is None:
-        return False
-    accepted = _accepted_in_request(user.enterprise_id)
-    if accepted is not None:
-        return listing.id in accepted
-    return (
-        db.session.execute(
-            db.select(TermsAcceptance.id).where(
-                TermsAcceptance.listing_id == listing.id,
-                TermsAcceptance.enterprise_id == user.enterprise_id,
-            )
-        ).first()
-        is not None
-    )
-
-
-def _accepted_in_request(enterprise_id: int) -> set[int] | None:
-    """The challenges whose terms the enterprise accepted, read once per request (a page of
-    25 challenges asks 25 times); None outside a request."""
-    if not has_request_context():
-        return None
-    cache = g.setdefault("_terms_accepted", {})
-    if enterprise_id not in cache:
-        cache[enterprise_id] = set(
-            db.session.execute(
-                db.select(TermsAcceptance.listing_id).where(
-                    TermsAcceptance.enterprise_id == enterprise_id
-                )
-            ).scalars()
-        )
-    return cache[enterprise_id]
-
-
-def terms_allow_confidential(user, listing: Listing) -> bool:
-    """For ``listings.services.can_see_confidential``: a challenge's details are shown to
-    outsiders only after their enterprise accepted its terms (and could propose)."""
-    if not has_accepted_terms(user, listing):
-        return False
-    enterprise = user.enterprise
-    return enterprise is not None and enterprise.verified
-
-
 def accept_terms(user, listing: Listing) -> TermsAcceptance:
-    """Record that the user's enterprise accepts the challenge's terms (once per enterprise)."""
+    """Record that the user's enterprise accepts the challenge's terms (once per enterprise):
+    members of an enterprise that may propose on it, even after it closed."""
     if not _authenticated(user) or user.enterprise is None:
         raise ServiceError(_l("只有单位成员可以接受保密条款。"), code="not_member", status=403)
     if user.enterprise_id == listing.enterprise_id:
@@ -264,124 +210,7 @@ def accept_terms(user, listing: Listing) -> TermsAcceptance:
     error = eligibility_error(user, listing)
     if error is not None and error.code != "closed":
         raise error
-    existing = _acceptance(listing, user.enterprise_id)
-    if existing is not None:
-        return existing
-    acceptance = TermsAcceptance(
-        listing_id=listing.id,
-        enterprise_id=user.enterprise_id,
-        user_id=user.id,
-        terms_text=terms_text(listing),
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(acceptance)
-    except IntegrityError:
-        # A colleague accepted at the same moment: theirs stands.
-        return _acceptance(listing, user.enterprise_id)
-    if has_request_context():
-        g.get("_terms_accepted", {}).get(user.enterprise_id, set()).add(listing.id)
-    return acceptance
-
-
-def _acceptance(listing: Listing, enterprise_id: int) -> TermsAcceptance | None:
-    return db.session.execute(
-        db.select(TermsAcceptance).where(
-            TermsAcceptance.listing_id == listing.id,
-            TermsAcceptance.enterprise_id == enterprise_id,
-        )
-    ).scalar_one_or_none()
-
-
-def log_confidential_view(user, listing: Listing, *, via: str, batch: bool = False):
-    """Log that ``user`` was shown the challenge's confidential details (not its own members).
-
-    With ``batch`` (a list of listings in one request) the rows are written together, in one
-    INSERT just before the request's commit; otherwise the row joins the session now.
-    """
-    if not _authenticated(user) or not listing.is_challenge:
-        return None
-    if user.enterprise_id is not None and user.enterprise_id == listing.enterprise_id:
-        return None
-    row = {
-        "listing_id": listing.id,
-        "user_id": user.id,
-        "enterprise_id": user.enterprise_id,
-        "via": via,
-        "viewed_at": utcnow(),
-    }
-    if batch and has_request_context():
-        pending = g.get("_confidential_views")
-        if pending is None:
-            pending = g._confidential_views = []
-            after_this_request(_write_pending_views)
-        pending.append(row)
-        return row
-    view = ConfidentialView(**row)
-    db.session.add(view)
-    return view
-
-
-def _write_pending_views(response):
-    """Runs before the blueprint's after-request commit (Flask calls these first)."""
-    rows = g.pop("_confidential_views", None)
-    if rows and response.status_code < 400:
-        db.session.execute(db.insert(ConfidentialView), rows)
-    return response
-
-
-@dataclass
-class ViewerRow:
-    """Who has seen a challenge's confidential details, and how often."""
-
-    user: User | None
-    enterprise_name: str
-    count: int
-    first: datetime
-    last: datetime
-    accepted_at: datetime | None = None
-
-
-def confidential_viewers(listing: Listing) -> list[ViewerRow]:
-    rows = db.session.execute(
-        db.select(
-            ConfidentialView.user_id,
-            ConfidentialView.enterprise_id,
-            func.count(ConfidentialView.id),
-            func.min(ConfidentialView.viewed_at),
-            func.max(ConfidentialView.viewed_at),
-        )
-        .where(ConfidentialView.listing_id == listing.id)
-        .group_by(ConfidentialView.user_id, ConfidentialView.enterprise_id)
-        .order_by(func.max(ConfidentialView.viewed_at).desc())
-    ).all()
-    accepted = {
-        a.enterprise_id: a.accepted_at
-        for a in db.session.execute(
-            db.select(TermsAcceptance).where(TermsAcceptance.listing_id == listing.id)
-        ).scalars()
-    }
-    result = []
-    for user_id, enterprise_id, count, first, last in rows:
-        user = db.session.get(User, user_id) if user_id else None
-        if user is not None and user.enterprise_id == enterprise_id and user.enterprise:
-            name = user.enterprise.name
-        elif user is not None and user.is_organizer:
-            name = _("组织方")
-        else:
-            name = "—"
-        result.append(ViewerRow(user, name, count, first, last, accepted.get(enterprise_id)))
-    return result
-
-
-def terms_acceptances(listing: Listing) -> list[TermsAcceptance]:
-    return list(
-        db.session.execute(
-            db.select(TermsAcceptance)
-            .where(TermsAcceptance.listing_id == listing.id)
-            .order_by(TermsAcceptance.accepted_at)
-        ).scalars()
-    )
+    return record_terms_acceptance(user, listing)
 
 
 # --- writing proposals --------------------------------------------------------------------------
