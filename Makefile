@@ -53,6 +53,7 @@ browser-deps:
 
 test: install browser-deps
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 ifeq ($(CI),true)
 	@echo "== The database-touching suite again, on PostgreSQL ($(PG_TEST_URL))"
@@ -62,6 +63,7 @@ endif
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache

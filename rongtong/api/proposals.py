@@ -10,8 +10,8 @@ from ..extensions import db
 from ..listings import services as listing_services
 from ..listings.models import Listing
 from ..proposals import services
+from ..proposals.attachments import send_attachment
 from ..proposals.models import Proposal, ProposalAttachment
-from ..proposals.routes import send_attachment
 from ..proposals.schemas import (
     AttachmentSchema,
     AttachmentUploadSchema,

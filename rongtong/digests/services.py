@@ -1,8 +1,9 @@
 """Digests: who gets one this period, what is new for each member, the mail. Never commits.
 
-One run shares the expensive parts across its members: the matcher's top pairs are
-computed once per run (one all-pairs product), listings, judgements and taxonomy labels
-are loaded once; per member only its own listings are looked up in those maps. What a
+One run shares the expensive parts across its members: each section computes what it
+needs once per run (``DigestRun.shared``: the matches section asks the matcher once for
+every published listing) and per member only looks up its own. The sections live with the
+features they describe and are listed in ``sections.SECTIONS``. What a
 member has been told is recorded in ``digest_announcements`` in the same transaction as
 the queued mail, so nothing is announced twice.
 """
@@ -10,7 +11,7 @@ the queued mail, so nothing is announced twice.
 import importlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -24,16 +25,14 @@ from ..accounts.models import User
 from ..core.services import ServiceError
 from ..core.time import local_today, utcnow
 from ..extensions import db
-from ..listings.models import Listing
 from ..mail.models import OutboxMail
 from ..mail.services import external_url, in_recipients_language, queue_mail
-from ..matches.models import MatchJudgement
+from . import sections
 from .models import FREQUENCIES, DigestAnnouncement, DigestPreference
+from .sections import Member, Section, shorten
 
 UNSUBSCRIBE_SALT = "rongtong.digests.unsubscribe"
 UNSUBSCRIBE_PURPOSE = "digest-unsubscribe"
-#: Counterparts per own listing taken from the top pairs before the member's filters.
-CANDIDATES_PER_LISTING = 20
 
 
 # ------------------------------------------------------------------ periods
@@ -159,53 +158,6 @@ def unsubscribe(user) -> DigestPreference:
 
 
 @dataclass
-class DigestMatch:
-    own: Listing
-    counterpart: Listing
-    score: float
-    reasons: list[str]
-    url: str
-
-
-@dataclass
-class Section:
-    """One part of a digest, contributed by a builder listed in ``sections.SECTIONS``."""
-
-    key: str
-    title: str
-    items: list
-    #: A few words for the subject line ("3 个新匹配：…", "本月路演：生物医药与健康").
-    subject: str
-    #: Partial templates ``<template>.html`` and ``<template>.txt``; they get ``section``.
-    template: str
-    #: (kind, ref) pairs recorded once the digest is queued, so they are not told again.
-    announce: list[tuple[str, str]] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Member:
-    """A recipient as the section builders see it."""
-
-    user: User
-    preference: DigestPreference | None
-    #: Kind → refs already announced to this member.
-    announced: dict[str, set[str]]
-
-    @property
-    def enterprise_id(self) -> int:
-        return self.user.enterprise_id
-
-    @cached_property
-    def chain_ids(self) -> set[int]:
-        return {c.id for c in self.preference.chains} if self.preference else set()
-
-    @property
-    def min_score(self) -> float:
-        return self.preference.min_score if self.preference else 0.0
-
-
-@dataclass
 class Digest:
     user: User
     period: Period
@@ -218,21 +170,19 @@ class Digest:
 
 
 class DigestRun:
-    """What one run shares across its members; build each member's digest with ``build``."""
+    """What one run shares across its members; build each member's digest with ``build``.
+
+    Sections keep what they compute once per run in ``shared`` (the matches section: one
+    ask of the matcher for every published listing).
+    """
 
     def __init__(self, period: Period, *, now: datetime | None = None):
-        from ..matches.services import current_matcher
-
         self.period = period
         self.now = now or utcnow()
         self.config = current_app.config
-        self.matcher = current_matcher()
         self._shared: dict[str, Any] = {}
-        self._candidates: dict[int, list] = {}
-        self._reasons: dict[tuple, list[str]] = {}
-        from .sections import SECTIONS
-
-        self.builders: list[Callable] = [_load(path) for path in SECTIONS]
+        # Read when the run starts, so that a feature (or a test) may add to the list.
+        self.builders: list[Callable] = [_load(path) for path in sections.SECTIONS]
 
     def shared(self, name: str, factory: Callable[["DigestRun"], Any]) -> Any:
         """A value computed once per run (sections use it for their look-ups)."""
@@ -241,79 +191,11 @@ class DigestRun:
         return self._shared[name]
 
     @cached_property
-    def pairs(self) -> dict:
-        """Every indexed listing's best counterparts: the one all-pairs product of the run."""
-        if self.matcher is None:
-            return {}
-        return self.matcher.top_pairs(k=CANDIDATES_PER_LISTING)
-
-    @cached_property
-    def listings(self) -> dict[int, Listing]:
-        """Published listings by id, with their enterprises."""
-        from ..matches.services import matchable_listings
-
-        return {listing.id: listing for listing in matchable_listings()}
-
-    @cached_property
-    def listings_by_enterprise(self) -> dict[int, list[Listing]]:
-        result: dict[int, list[Listing]] = defaultdict(list)
-        for listing in self.listings.values():
-            result[listing.enterprise_id].append(listing)
-        return result
-
-    @cached_property
-    def hidden(self) -> dict[int, set[int]]:
-        """Pairs judged "not relevant", by own listing."""
-        result: dict[int, set[int]] = defaultdict(set)
-        rows = db.session.execute(
-            db.select(MatchJudgement.listing_id, MatchJudgement.counterpart_id)
-        )
-        for listing_id, counterpart_id in rows:
-            result[listing_id].add(counterpart_id)
-        return result
-
-    @cached_property
-    def labels(self):
-        from ..matches.services import taxonomy_labels
-
-        return taxonomy_labels()
-
-    @cached_property
     def preferences(self) -> dict[int, DigestPreference]:
         rows = db.session.execute(
             db.select(DigestPreference).options(selectinload(DigestPreference.chains))
         ).scalars()
         return {row.user_id: row for row in rows}
-
-    def candidates(self, listing: Listing) -> list:
-        """The listing's best counterparts (matcher ``Match`` objects), best first."""
-        if self.matcher is None:
-            return []
-        if listing.id not in self._candidates:
-            if listing.id in self.matcher.position_:
-                found = self.pairs.get(listing.id, [])
-            else:
-                # Published since the last index build: rank it alone, no refit, no all-pairs.
-                from ..matches.services import listing_doc
-
-                found = self.matcher.rank(listing_doc(listing), k=CANDIDATES_PER_LISTING)
-            self._candidates[listing.id] = found
-        return self._candidates[listing.id]
-
-    def reasons(self, own: Listing, counterpart: Listing) -> list[str]:
-        """The matcher's explanation of a pair, worded in the current locale."""
-        from flask_babel import get_locale
-
-        from ..matches.services import listing_doc, reason_text
-
-        cache_key = (own.id, counterpart.id, str(get_locale()))
-        if cache_key not in self._reasons:
-            position = self.matcher.position_
-            a = own.id if own.id in position else listing_doc(own)
-            b = counterpart.id if counterpart.id in position else listing_doc(counterpart)
-            explanation = self.matcher.explain(a, b, n_terms=5)
-            self._reasons[cache_key] = [reason_text(r, self.labels) for r in explanation.reasons]
-        return self._reasons[cache_key]
 
     def member(self, user: User) -> Member:
         announced: dict[str, set[str]] = defaultdict(set)
@@ -369,11 +251,6 @@ def _list_domain() -> str:
 def _load(path: str) -> Callable:
     module, _sep, name = path.partition(":")
     return getattr(importlib.import_module(module), name)
-
-
-def shorten(text: str, width: int = 24) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def compose_subject(sections: list[Section], period: Period) -> str:

@@ -2,7 +2,16 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -92,3 +101,49 @@ class Listing(db.Model):
 
     def __repr__(self) -> str:
         return f"<Listing {self.ref} {self.kind} {self.status}>"
+
+
+class TermsAcceptance(db.Model):
+    """An enterprise accepted a challenge's confidentiality terms (and may see its details)."""
+
+    __tablename__ = "challenge_terms_acceptances"
+    __table_args__ = (
+        UniqueConstraint("listing_id", "enterprise_id", name="uq_terms_listing_enterprise"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE"), index=True
+    )
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: The text accepted, as it read then.
+    terms_text: Mapped[str] = mapped_column(Text)
+    accepted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    enterprise = relationship("Enterprise")
+    user = relationship("User")
+
+
+class ConfidentialView(db.Model):
+    """One showing of a challenge's confidential details to someone outside its owner."""
+
+    __tablename__ = "confidential_views"
+    __table_args__ = (Index("ix_confidential_views_listing_viewed", "listing_id", "viewed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    enterprise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="SET NULL")
+    )
+    #: "web" (the challenge page) or "api".
+    via: Mapped[str] = mapped_column(String(10))
+    viewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user = relationship("User")
+    enterprise = relationship("Enterprise")

@@ -84,7 +84,7 @@ def _get_editable(listing_id: int) -> Listing:
 def detail(listing_id: int):
     listing = _get_visible(listing_id)
     from ..matches.services import matches_for
-    from ..proposals.services import log_confidential_view
+    from .confidential import log_confidential_view
 
     show_confidential = services.can_see_confidential(current_user, listing)
     if show_confidential and log_confidential_view(current_user, listing, via="web"):

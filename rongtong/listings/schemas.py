@@ -1,6 +1,6 @@
 """Listing schemas: one set of rules for the JSON API and the import."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 
 from ..enterprises.schemas import (
     LIST_SEPARATORS,
@@ -17,6 +17,7 @@ from ..enterprises.schemas import (
 )
 from ..enterprises.services import find_by_credit_code
 from ..taxonomy.models import Category, Chain
+from .confidential import accepted_listing_ids, log_confidential_views
 from .models import KINDS, STATUSES
 from .services import can_see_confidential
 
@@ -188,10 +189,24 @@ class ListingSchema(Viewed, Schema):
         },
     )
 
-    def _confidential(self, listing):
-        if not can_see_confidential(self.viewer, listing):
-            return None
-        from ..proposals.services import log_confidential_view
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._accepted: set[int] | None = None
+        self._shown: list = []
 
-        log_confidential_view(self.viewer, listing, via="api", batch=True)  # the owner sees it
+    def _confidential(self, listing):
+        if self._accepted is None:
+            # Read once per schema, not once per listing of a page.
+            self._accepted = accepted_listing_ids(self.viewer)
+        if not can_see_confidential(self.viewer, listing, accepted=self._accepted):
+            return None
+        self._shown.append(listing)
         return listing.confidential
+
+    @post_dump(pass_collection=True)
+    def _log_views(self, data, **kwargs):
+        """Every showing is logged (the owner sees who saw what), a page in one INSERT; the
+        API's commit at the edge keeps it, or its rollback drops it with a failed request."""
+        shown, self._shown = self._shown, []
+        log_confidential_views(self.viewer, shown, via="api")
+        return data

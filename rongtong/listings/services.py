@@ -4,6 +4,7 @@ import contextlib
 import os
 import secrets
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,6 +20,7 @@ from ..enterprises.models import Enterprise
 from ..enterprises.services import search_ids as search_enterprise_ids
 from ..extensions import db
 from ..taxonomy.models import Category, Chain, District, Tier
+from .confidential import terms_allow_confidential
 from .models import KINDS, STATUSES, Listing
 
 EDITABLE_FIELDS = (
@@ -219,17 +221,18 @@ def can_view(user, listing: Listing) -> bool:
     return can_edit(user, listing) or bool(user and user.is_authenticated and user.is_organizer)
 
 
-def can_see_confidential(user, listing: Listing) -> bool:
+def can_see_confidential(
+    user, listing: Listing, *, accepted: Collection[int] | None = None
+) -> bool:
     """Owner and organizers; for a challenge, members of a verified enterprise that accepted
-    its terms (see proposals); for a capability, members of verified enterprises."""
+    its terms (``accepted``: the ids from ``confidential.accepted_listing_ids``, read once for a
+    page of listings); for a capability, members of verified enterprises."""
     if not user or not user.is_authenticated:
         return False
     if can_edit(user, listing) or user.is_organizer:
         return True
     if listing.is_challenge:
-        from ..proposals.services import terms_allow_confidential
-
-        return terms_allow_confidential(user, listing)
+        return terms_allow_confidential(user, listing, accepted=accepted)
     return user.enterprise is not None and user.enterprise.verified
 
 

@@ -34,7 +34,9 @@ class ListingMatch:
 
     listing: Listing
     score: float
+    #: Code and text of each reason, in the locale of the call.
     reasons: list[dict]
+    #: Shared terms, best first (when the pair was explained).
     terms: list[str]
 
 
@@ -160,14 +162,6 @@ def current_matcher() -> TfidfMatcher | None:
     return _cache.get()
 
 
-def hidden_counterparts(listing: Listing) -> set[int]:
-    return set(
-        db.session.execute(
-            db.select(MatchJudgement.counterpart_id).where(MatchJudgement.listing_id == listing.id)
-        ).scalars()
-    )
-
-
 def taxonomy_labels() -> dict[str, dict[str, object]]:
     """Taxonomy rows by code, for wording reasons with labels rather than codes."""
     from ..taxonomy.models import Category, District, Tier
@@ -230,52 +224,160 @@ def reason_dicts(reasons, labels) -> list[dict]:
     return [{"code": r.code, "text": reason_text(r, labels)} for r in reasons]
 
 
-def matches_for(listing: Listing, k: int = 10) -> list[ListingMatch]:
-    """The best published counterparts of ``listing`` that its owner has not hidden.
+#: A batch holding at least this share of the indexed listings takes the index's one all-pairs
+#: product for them (a digest run), cheaper then than ranking each alone; a smaller batch (a
+#: page, an event's challenges) ranks each listing as it is now.
+ALL_PAIRS_SHARE = 0.5
+#: Counterparts asked of the matcher beyond ``k``, for those the database then drops (own
+#: enterprise, no longer published); if still short, the listing is asked again for more.
+OVERFETCH = 10
 
-    Works for new and edited listings too: the listing is ranked as it is now against the
-    fitted index, without a refit. Counterparts are checked against the database, so a
-    listing closed since the last build never shows.
+
+@dataclass
+class PairExplanation:
+    """Why two listings match, worded for the reader: reasons (code and text) and terms."""
+
+    score: float
+    reasons: list[dict]
+    terms: list[str]
+
+
+def _hidden_by_listing(ids: list[int]) -> dict[int, set[int]]:
+    result: dict[int, set[int]] = {i: set() for i in ids}
+    rows = db.session.execute(
+        db.select(MatchJudgement.listing_id, MatchJudgement.counterpart_id).where(
+            MatchJudgement.listing_id.in_(ids)
+        )
+    )
+    for listing_id, counterpart_id in rows:
+        result[listing_id].add(counterpart_id)
+    return result
+
+
+def _published(ids, rows: dict[int, Listing]) -> None:
+    """Load into ``rows`` the published listings among ``ids`` not loaded yet."""
+    missing = [i for i in ids if i not in rows]
+    if not missing:
+        return
+    found = db.session.execute(
+        db.select(Listing)
+        .where(Listing.id.in_(missing), Listing.status == "published")
+        .options(joinedload(Listing.enterprise))
+    )
+    loaded = {row.id: row for row in found.unique().scalars()}
+    for i in missing:
+        rows[i] = loaded.get(i)
+
+
+def counterparts(
+    listings, k: int = 10, *, explain: bool = False, labels=None
+) -> dict[int, list[ListingMatch]]:
+    """Each listing's ``k`` best counterparts, best first, by listing id: published listings of
+    another enterprise that the listing's enterprise has not marked "not relevant".
+
+    The listings themselves may be drafts or edited since the index was built: each is ranked
+    as it is now, without a refit (or, in a batch covering most of the index, as it was fitted;
+    see ``ALL_PAIRS_SHARE``). Counterparts are checked against the database, so one closed
+    since the last build never shows. Reasons are the matcher's structured ones, worded in
+    the current locale; with ``explain`` each pair is explained (shared terms as well), which
+    costs a product per pair. Scores are the matcher's, unrounded.
+    """
+    listings = list({listing.id: listing for listing in listings}.values())
+    result: dict[int, list[ListingMatch]] = {listing.id: [] for listing in listings}
+    matcher = current_matcher()
+    if matcher is None or k <= 0 or not listings:
+        return result
+    labels = labels if labels is not None else taxonomy_labels()
+    hidden = _hidden_by_listing(list(result))
+    docs = {listing.id: listing_doc(listing) for listing in listings}
+    asked = {listing.id: k + len(hidden[listing.id]) + OVERFETCH for listing in listings}
+    ranked: dict[int, list] = {}
+    indexed = [listing for listing in listings if listing.id in matcher.position_]
+    if indexed and len(indexed) >= ALL_PAIRS_SHARE * len(matcher.position_):
+        pairs = matcher.top_pairs(k=k + OVERFETCH)
+        for listing in indexed:
+            ranked[listing.id] = pairs.get(listing.id, [])
+            asked[listing.id] = k + OVERFETCH
+    rows: dict[int, Listing | None] = {}
+    worded: dict[int, list[dict]] = {}
+    pending = list(listings)
+    while pending:
+        for listing in pending:
+            if listing.id not in ranked:
+                ranked[listing.id] = matcher.rank(docs[listing.id], k=asked[listing.id])
+        _published({m.id for listing in pending for m in ranked[listing.id]}, rows)
+        short = []
+        for listing in pending:
+            kept = [
+                (match, row)
+                for match in ranked[listing.id]
+                if match.id not in hidden[listing.id]
+                and (row := rows.get(match.id)) is not None
+                and row.enterprise_id != listing.enterprise_id
+            ]
+            if len(kept) < k and len(ranked[listing.id]) >= asked[listing.id]:
+                # The matcher may hold more: ask again for twice as many.
+                asked[listing.id] *= 2
+                del ranked[listing.id]
+                short.append(listing)
+                continue
+            result[listing.id] = [
+                _listing_match(matcher, docs[listing.id], match, row, explain, labels, worded)
+                for match, row in kept[:k]
+            ]
+        pending = short
+    return result
+
+
+def _listing_match(matcher, doc, match, row, explain, labels, worded) -> ListingMatch:
+    if explain:
+        explanation = matcher.explain(doc, match.id, n_terms=8)
+        return ListingMatch(
+            listing=row,
+            score=match.score,
+            reasons=reason_dicts(explanation.reasons, labels),
+            terms=meaningful(t.term for t in explanation.terms),
+        )
+    # The all-pairs product shares one reasons tuple among pairs of the same records: word
+    # each tuple once.
+    key = id(match.reasons)
+    if key not in worded:
+        worded[key] = reason_dicts(match.reasons, labels)
+    return ListingMatch(listing=row, score=match.score, reasons=worded[key], terms=[])
+
+
+def explain_pair(
+    a: Listing, b: Listing, *, n_terms: int = 8, labels=None
+) -> PairExplanation | None:
+    """Why ``a`` and ``b`` match, worded in the current locale; None before the first build.
+
+    A listing in the index is explained as it was fitted (as it was ranked), one published or
+    edited since as it is now.
     """
     matcher = current_matcher()
-    if matcher is None or k <= 0:
-        return []
-    hidden = hidden_counterparts(listing)
-    doc = listing_doc(listing)
-    ranked = matcher.rank(doc, k=k + len(hidden) + 10)
-    ids = [m.id for m in ranked if m.id not in hidden]
-    rows = {
-        row.id: row
-        for row in db.session.execute(
-            db.select(Listing)
-            .where(
-                Listing.id.in_(ids),
-                Listing.status == "published",
-                Listing.enterprise_id != listing.enterprise_id,
-            )
-            .options(joinedload(Listing.enterprise))
-        )
-        .unique()
-        .scalars()
-    }
-    results = []
-    labels = taxonomy_labels()
-    for match in ranked:
-        row = rows.get(match.id)
-        if row is None:
-            continue
-        explanation = matcher.explain(doc, match.id, n_terms=8)
-        results.append(
-            ListingMatch(
-                listing=row,
-                score=round(match.score, 4),
-                reasons=reason_dicts(explanation.reasons, labels),
-                terms=meaningful(t.term for t in explanation.terms),
-            )
-        )
-        if len(results) == k:
-            break
-    return results
+    if matcher is None:
+        return None
+    labels = labels if labels is not None else taxonomy_labels()
+    position = matcher.position_
+    explanation = matcher.explain(
+        a.id if a.id in position else listing_doc(a),
+        b.id if b.id in position else listing_doc(b),
+        n_terms=n_terms,
+    )
+    return PairExplanation(
+        score=explanation.score,
+        reasons=reason_dicts(explanation.reasons, labels),
+        terms=meaningful(t.term for t in explanation.terms),
+    )
+
+
+def matches_for(listing: Listing, k: int = 10) -> list[ListingMatch]:
+    """The listing page's and the API's matches: ``counterparts`` of one listing, explained,
+    scores to four places."""
+    found = counterparts([listing], k, explain=True)[listing.id]
+    for match in found:
+        match.score = round(match.score, 4)
+    return found
 
 
 def mark_not_relevant(listing: Listing, counterpart: Listing, user, score=None) -> MatchJudgement:

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 
-from ..digests.services import DigestRun, Member, Section
+from ..digests.sections import Member, Section
+from ..digests.services import DigestRun
 from ..extensions import db
 from ..mail.services import external_url
 from .models import Proposal

@@ -1,4 +1,7 @@
-"""Proposals (揭榜) on challenges, their files and threads, terms and reviewers."""
+"""Proposals (揭榜) on challenges, their files and threads, and reviewers.
+
+A challenge's terms acceptances and confidential views are listings' (listings/models.py).
+"""
 
 from datetime import datetime
 
@@ -161,52 +164,6 @@ class ProposalMessage(db.Model):
 
     proposal = relationship("Proposal", back_populates="messages")
     author = relationship("User")
-
-
-class TermsAcceptance(db.Model):
-    """An enterprise accepted a challenge's confidentiality terms (and may see its details)."""
-
-    __tablename__ = "challenge_terms_acceptances"
-    __table_args__ = (
-        UniqueConstraint("listing_id", "enterprise_id", name="uq_terms_listing_enterprise"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    listing_id: Mapped[int] = mapped_column(
-        ForeignKey("listings.id", ondelete="CASCADE"), index=True
-    )
-    enterprise_id: Mapped[int] = mapped_column(
-        ForeignKey("enterprises.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    #: The text accepted, as it read then.
-    terms_text: Mapped[str] = mapped_column(Text)
-    accepted_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    enterprise = relationship("Enterprise")
-    user = relationship("User")
-
-
-class ConfidentialView(db.Model):
-    """One showing of a challenge's confidential details to someone outside its owner."""
-
-    __tablename__ = "confidential_views"
-    __table_args__ = (Index("ix_confidential_views_listing_viewed", "listing_id", "viewed_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
-    enterprise_id: Mapped[int | None] = mapped_column(
-        ForeignKey("enterprises.id", ondelete="SET NULL")
-    )
-    #: "web" (the challenge page) or "api".
-    via: Mapped[str] = mapped_column(String(10))
-    viewed_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    user = relationship("User")
-    enterprise = relationship("Enterprise")
 
 
 class ChallengeReviewer(db.Model):

@@ -10,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -24,6 +23,7 @@ from ..extensions import db
 from ..listings import services as listing_services
 from ..listings.models import Listing
 from . import services
+from .attachments import send_attachment
 from .forms import (
     AcceptForm,
     ActionForm,
@@ -324,20 +324,6 @@ def attachment(proposal_id: int, attachment_id: int):
     if item.proposal_id != proposal.id:
         abort(404)
     return send_attachment(item)
-
-
-def send_attachment(item: ProposalAttachment):
-    response = send_file(
-        services.attachment_path(item),
-        mimetype=services.CONTENT_TYPES[item.kind],
-        as_attachment=True,
-        download_name=item.filename,
-        conditional=False,
-        etag=False,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.post("/proposals/<int:proposal_id>/attachments/<int:attachment_id>/delete")

@@ -3,8 +3,8 @@
 import openapi_spec_validator
 
 from rongtong.extensions import db
+from rongtong.listings.models import ConfidentialView
 from rongtong.outcomes.models import Outcome
-from rongtong.proposals.models import ConfidentialView
 
 from .conftest import API, api_error, mails, proposal_count, proposal_data
 

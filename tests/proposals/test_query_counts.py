@@ -3,8 +3,8 @@
 from sqlalchemy import event
 
 from rongtong.extensions import db
+from rongtong.listings.models import ConfidentialView
 from rongtong.proposals import services
-from rongtong.proposals.models import ConfidentialView
 
 from .conftest import API
 

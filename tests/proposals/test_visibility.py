@@ -6,8 +6,8 @@ import io
 import pytest
 
 from rongtong.extensions import db
+from rongtong.listings.models import ConfidentialView
 from rongtong.proposals import services
-from rongtong.proposals.models import ConfidentialView
 
 from .conftest import API, PDF, fetch, proposal_data
 

@@ -3,8 +3,9 @@
 import io
 
 from rongtong.extensions import db
+from rongtong.listings.models import ConfidentialView, TermsAcceptance
 from rongtong.outcomes.models import Outcome
-from rongtong.proposals.models import ConfidentialView, Proposal, TermsAcceptance
+from rongtong.proposals.models import Proposal
 
 from .conftest import PDF, mails, proposal_data
 
