@@ -14,8 +14,9 @@ from flask_login import current_user, login_required
 
 from ..core.auth import admin_required, member_required, organizer_required
 from ..core.forms import select_choices
-from ..core.services import ServiceError, find_term
+from ..core.services import find_term
 from ..core.time import local_today
+from ..core.web import service_errors
 from ..extensions import db
 from ..listings.models import Listing
 from ..taxonomy.models import Category, Chain
@@ -47,11 +48,6 @@ def _my_registration(event: Event) -> Registration | None:
     if not current_user.is_authenticated:
         return None
     return services.registration_for(event, current_user.enterprise_id)
-
-
-def _fail(exc: ServiceError) -> None:
-    db.session.rollback()
-    flash(str(exc.message), "error")
 
 
 # --- list, plan, dashboard, settings -------------------------------------------------------
@@ -164,13 +160,9 @@ def dashboard():
 def settings():
     form = SettingsForm(data=services.all_settings())
     if form.validate_on_submit():
-        try:
+        with service_errors():
             for key in services.SETTINGS:
                 services.set_setting(key, getattr(form, key).data, user=current_user)
-        except ServiceError as exc:
-            _fail(exc)
-        else:
-            db.session.commit()
             flash(_("已保存。"), "success")
             return redirect(url_for("events.settings"))
     return render_template("events/settings.html", form=form)
@@ -197,18 +189,13 @@ def _save_event(form: EventForm, event: Event):
     data["timezone"] = (form.timezone.data or current_app.config["TIMEZONE"]).strip()
     for key in ("title", "venue", "online_url", "organiser", "description"):
         data[key] = (data.get(key) or "").strip()
-    try:
+    with service_errors(form):
         warnings = services.save_event(event, data, user=current_user)
-    except ServiceError as exc:
-        db.session.rollback()
-        target = getattr(form, exc.field or "", None)
-        (target.errors if target is not None else form.form_errors).append(str(exc.message))
-        return None
-    db.session.commit()
-    flash(_("已保存。"), "success")
-    for w in warnings:
-        flash(w, "warning")
-    return redirect(url_for("events.detail", event_id=event.id))
+        flash(_("已保存。"), "success")
+        for w in warnings:
+            flash(w, "warning")
+        return redirect(url_for("events.detail", event_id=event.id))
+    return None
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -246,13 +233,9 @@ def edit(event_id: int):
 def set_status(event_id: int):
     event = db.get_or_404(Event, event_id)
     if ActionForm().validate_on_submit():
-        try:
+        with service_errors():
             services.set_status(event, request.form.get("status", ""))
-        except ServiceError as exc:
-            _fail(exc)
-        else:
             promoted = services.promote_waitlist(event) if event.status == "open" else []
-            db.session.commit()
             flash(_("状态已更新。") + (f" +{len(promoted)}" if promoted else ""), "success")
     return redirect(url_for("events.detail", event_id=event.id))
 
@@ -296,13 +279,9 @@ def register(event_id: int):
     form = _register_form(event)
     if form.validate_on_submit():
         listings = [db.session.get(Listing, i) for i in form.listings.data]
-        try:
+        with service_errors():
             reg = services.register(event, current_user.enterprise, current_user, listings)
-        except ServiceError as exc:
-            _fail(exc)
-        else:
             reg.note = (form.note.data or "").strip()
-            db.session.commit()
             flash(
                 {
                     "confirmed": _("报名成功。"),
@@ -324,12 +303,8 @@ def cancel(event_id: int):
     if reg is None:
         abort(404)
     if ActionForm().validate_on_submit():
-        try:
+        with service_errors():
             services.cancel_registration(reg)
-        except ServiceError as exc:
-            _fail(exc)
-        else:
-            db.session.commit()
             flash(_("已取消报名。"), "success")
     return redirect(url_for("events.detail", event_id=event.id))
 
@@ -368,12 +343,8 @@ def registration_action(event_id: int, reg_id: int, action: str):
     if action not in actions:
         abort(404)
     if ActionForm().validate_on_submit():
-        try:
+        with service_errors():
             actions[action](reg)
-        except ServiceError as exc:
-            _fail(exc)
-        else:
-            db.session.commit()
     return redirect(url_for("events.manage", event_id=event.id) + f"#reg-{reg.id}")
 
 
@@ -383,12 +354,8 @@ def checkin_code(event_id: int):
     event = db.get_or_404(Event, event_id)
     form = CheckinForm()
     if form.validate_on_submit():
-        try:
+        with service_errors():
             reg = services.check_in_by_code(event, form.code.data)
-        except ServiceError as exc:
-            _fail(exc)
-        else:
-            db.session.commit()
             flash(_("%(name)s 已签到。", name=reg.enterprise.name), "success")
     return redirect(url_for("events.manage", event_id=event.id))
 
@@ -399,14 +366,10 @@ def invite(event_id: int):
     event = db.get_or_404(Event, event_id)
     form = ActionForm()
     if form.validate_on_submit():
-        try:
+        with service_errors():
             created = services.invite(
                 event, request.form.getlist("enterprise_ids", type=int), user=current_user
             )
-        except ServiceError as exc:
-            _fail(exc)
-        else:
-            db.session.commit()
             flash(_("已发出 %(n)d 份邀请。", n=len(created)), "success")
             return redirect(url_for("events.invite", event_id=event.id))
     from .models import Invitation
@@ -484,12 +447,8 @@ def send_request(event_id: int):
         other = db.session.get(Registration, form.recipient_id.data)
         if other is None or other.event_id != event.id:
             abort(404)
-        try:
+        with service_errors():
             services.request_meeting(reg, other, form.message.data or "")
-        except ServiceError as exc:
-            _fail(exc)
-        else:
-            db.session.commit()
             flash(_("已发出洽谈邀约。"), "success")
     return redirect(url_for("events.meetings", event_id=event.id))
 
@@ -509,17 +468,11 @@ def request_action(event_id: int, request_id: int, action: str):
     if action not in ("accept", "decline", "withdraw"):
         abort(404)
     if ActionForm().validate_on_submit():
-        try:
+        with service_errors():
             if action == "withdraw":
                 services.withdraw_request(rq)
             else:
                 services.respond_to_request(rq, action == "accept")
-        except ServiceError as exc:
-            # An expired request is worth keeping as such.
-            db.session.commit()
-            flash(str(exc.message), "error")
-        else:
-            db.session.commit()
     return redirect(url_for("events.meetings", event_id=event.id))
 
 
@@ -529,12 +482,8 @@ def unavailable(event_id: int):
     event = _event(event_id)
     reg = _confirmed_reg(event)
     if ActionForm().validate_on_submit():
-        try:
+        with service_errors():
             services.set_unavailable(reg, request.form.getlist("slot_ids", type=int))
-        except ServiceError as exc:
-            _fail(exc)
-        else:
-            db.session.commit()
             flash(_("已保存。"), "success")
     return redirect(url_for("events.meetings", event_id=event.id))
 
@@ -545,14 +494,10 @@ def slots(event_id: int):
     event = db.get_or_404(Event, event_id)
     form = SlotsForm()
     if form.validate_on_submit():
-        try:
+        with service_errors():
             services.set_up_meetings(
                 event, form.first_start.data, form.n_slots.data, form.n_tables.data
             )
-        except ServiceError as exc:
-            _fail(exc)
-        else:
-            db.session.commit()
             flash(_("已设置时段和桌位。"), "success")
     else:
         flash(_("请检查时段设置。"), "error")
@@ -564,12 +509,8 @@ def slots(event_id: int):
 def run_schedule(event_id: int):
     event = db.get_or_404(Event, event_id)
     if ActionForm().validate_on_submit():
-        try:
+        with service_errors():
             result = services.schedule_event(event)
-        except ServiceError as exc:
-            _fail(exc)
-        else:
-            db.session.commit()
             flash(
                 _(
                     "已安排 %(n)d 场洽谈，匹配总分 %(score).2f，上界 %(bound).2f（%(pct).0f%%）。",
@@ -600,17 +541,13 @@ def meeting_action(event_id: int, meeting_id: int, action: str):
     form.table_id.choices = [(t.id, "") for t in event.tables]
     valid = form.validate_on_submit() if action == "move" else ActionForm().validate_on_submit()
     if valid:
-        try:
+        with service_errors():
             if action == "move":
                 services.move_meeting(meeting, form.slot_id.data, form.table_id.data)
             elif action == "delete":
                 db.session.delete(meeting)
             else:
                 meeting.pinned = action == "pin"
-        except ServiceError as exc:
-            _fail(exc)
-        else:
-            db.session.commit()
     return redirect(url_for("events.meetings", event_id=event.id))
 
 
@@ -625,7 +562,7 @@ def outcome(event_id: int, meeting_id: int):
         abort(403)
     form = OutcomeForm(obj=meeting)
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             services.record_meeting_outcome(
                 meeting,
                 attendance=form.attendance.data,
@@ -636,12 +573,6 @@ def outcome(event_id: int, meeting_id: int):
                 note=(form.note.data or "").strip(),
                 user=current_user,
             )
-        except ServiceError as exc:
-            db.session.rollback()
-            target = getattr(form, exc.field or "", None)
-            (target.errors if target is not None else form.form_errors).append(str(exc.message))
-        else:
-            db.session.commit()
             flash(_("已记录洽谈成果。"), "success")
             return redirect(url_for("events.outcomes", event_id=event.id))
     return render_template("events/outcome.html", event=event, meeting=meeting, form=form)

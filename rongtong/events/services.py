@@ -902,14 +902,28 @@ def request_meeting(requester: Registration, recipient: Registration, message: s
     return rq
 
 
+def request_status_labels() -> dict[str, str]:
+    """The words for a meeting request's status (never the code itself)."""
+    return {
+        "pending": _("待回复"),
+        "accepted": _("已接受"),
+        "declined": _("已婉拒"),
+        "expired": _("已过期"),
+        "withdrawn": _("已撤回"),
+    }
+
+
 def respond_to_request(rq: MeetingRequest, accept: bool, now: datetime | None = None):
+    """Accept or decline a pending request. A refusal writes nothing, not even the lapse of an
+    expired request: the job (``expire_meeting_requests``) records that, so that the web and
+    the API, which roll a refused request back, leave the same state."""
     now = now or utcnow()
-    if rq.status == "pending" and rq.expires_at <= now:
-        rq.status = "expired"
-        db.session.flush()
-    if rq.status != "pending":
+    state = "expired" if rq.status == "pending" and rq.expires_at <= now else rq.status
+    if state != "pending":
         raise ServiceError(
-            _("该邀约已不能回复（%(s)s）。", s=rq.status), code="bad_state", status=409
+            _("该邀约已不能回复（%(s)s）。", s=request_status_labels()[state]),
+            code="bad_state",
+            status=409,
         )
     rq.status = "accepted" if accept else "declined"
     rq.responded_at = now

@@ -102,10 +102,14 @@ def test_meeting_requests_accept_decline_and_expiry(world):
     assert late.status == "expired"
     with pytest.raises(ServiceError):
         services.respond_to_request(late, accept=True)
-    # Answering a request after its time, before the job ran, also finds it expired.
+    # Answering a request after its time, before the job ran, also finds it expired; the
+    # refusal writes nothing, and the job records the lapse.
     d = services.request_meeting(c, b)
     with pytest.raises(ServiceError):
         services.respond_to_request(d, accept=False, now=d.expires_at + timedelta(seconds=1))
+    assert d.status == "pending"
+    assert services.expire_meeting_requests(now=d.expires_at + timedelta(seconds=1)) == 1
+    db.session.refresh(d)
     assert d.status == "expired"
 
 

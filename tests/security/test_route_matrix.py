@@ -277,6 +277,7 @@ def _posts(ids):
         ("listings.renew", f"/listings/{L}/renew", owner_side),
         ("listings.unpublish", f"/listings/{L}/unpublish", organizers),
         ("listings.create", "/listings/new", {"other", "owner"}),
+        ("listings.reveal", f"/listings/{L}/confidential", {"owner", "organizer", "admin"}),
         (
             "matches.not_relevant",
             f"/listings/{L}/matches/{ids['capability_id']}/not-relevant",
