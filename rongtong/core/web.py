@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from .services import ServiceError
+from .time import to_local
 
 #: Methods that may change something; a request by any other method never commits.
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -32,11 +33,15 @@ def is_safe_url(target: str | None) -> bool:
     return test.scheme in ("http", "https") and test.netloc == ref.netloc
 
 
-def money(value: int | None) -> str:
-    """An amount of yuan as people read it (万元 in Chinese); the ``money`` filter."""
+def money(value: int | None, *, exact: bool = False) -> str:
+    """An amount of yuan as people read it (万元 in Chinese); the ``money`` filter.
+
+    ``exact`` keeps every yuan (``¥1,050,000``): budgets checked against a cap, where a
+    rounded 万 figure would hide the difference the message is about.
+    """
     if value is None:
         return ""
-    if value >= 10_000 and get_locale() and get_locale().language == "zh":
+    if not exact and value >= 10_000 and get_locale() and get_locale().language == "zh":
         wan = value / 10_000
         return f"{wan:,.0f} 万元" if wan == int(wan) else f"{wan:,.1f} 万元"
     return f"¥{value:,}"
@@ -116,6 +121,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
     app.jinja_env.filters["highlight"] = highlight
+    app.jinja_env.filters["to_local"] = to_local
     app.jinja_env.globals["current_language"] = lambda: str(get_locale() or "zh")
 
     @app.after_request
