@@ -80,6 +80,13 @@ def _fresh_g(sender, **extra):
     g.__dict__.clear()
 
 
+def _commit_setup(sender, **extra):
+    """A request sees what was committed before it, as in production: the test's own setup is
+    committed (into the outer transaction, still rolled back at the end), so that the
+    request's rollback at the edge undoes only the request's own changes."""
+    db.session.commit()
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     _compile_translations()
@@ -89,6 +96,7 @@ def app(tmp_path_factory):
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
     app.instance_path = str(instance)
     request_started.connect(_fresh_g, app)
+    request_started.connect(_commit_setup, app)
     with app.app_context():
         from flask_migrate import upgrade
 

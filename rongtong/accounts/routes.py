@@ -14,7 +14,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.forms import select_choices
 from ..core.services import ServiceError
-from ..core.web import is_safe_url
+from ..core.web import is_safe_url, service_errors
 from ..enterprises import services as enterprise_services
 from ..enterprises.forms import JoinForm
 from ..extensions import db, limiter
@@ -62,7 +62,6 @@ def login():
         if user is None:
             form.password.errors.append(_("邮箱或密码不正确。"))
         else:
-            db.session.commit()
             session.clear()
             login_user(user, remember=form.remember.data)
             target = request.args.get("next")
@@ -95,7 +94,6 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        db.session.commit()
         flash(_("如果该邮箱已注册，重置密码的链接已发往该邮箱，请查收。"), "info")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot_password.html", form=form)
@@ -111,7 +109,6 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         services.change_password(user, form.password.data)
-        db.session.commit()
         # Whoever was logged in on this browser (perhaps someone else) is logged out too.
         logout_user()
         session.clear()
@@ -145,7 +142,7 @@ def register():
         elif existing is not None:
             return _register_and_request_to_join(form, existing)
         else:
-            try:
+            with service_errors():
                 enterprise = enterprise_services.create_enterprise(
                     {
                         "name": form.enterprise_name.data.strip(),
@@ -165,11 +162,6 @@ def register():
                     enterprise=enterprise,
                     locale=str(session.get("lang") or "zh"),
                 )
-            except ServiceError as exc:
-                db.session.rollback()
-                flash(str(exc.message), "error")
-            else:
-                db.session.commit()
                 session.clear()
                 login_user(user)
                 flash(_("注册成功。请完善单位资料；平台审核通过后即可发布。"), "success")
@@ -187,7 +179,6 @@ def _register_and_request_to_join(form: RegisterForm, enterprise):
         locale=str(session.get("lang") or "zh"),
     )
     enterprise_services.request_to_join(user, enterprise, form.join_message.data or "")
-    db.session.commit()
     session.clear()
     login_user(user)
     flash(_("账号已创建，加入申请已发给该单位的成员；获批前您可以浏览平台。"), "success")
@@ -205,13 +196,11 @@ def profile():
             password_form.current.errors.append(_("当前密码不正确。"))
         else:
             services.change_password(current_user, password_form.password.data)
-            db.session.commit()
             login_user(current_user._get_current_object())
             flash(_("密码已修改，其他设备上的登录已失效。"), "success")
             return redirect(url_for("accounts.profile"))
     elif token_form.submit.data and token_form.validate_on_submit():
         _token, new_token = services.create_api_token(current_user, token_form.name.data)
-        db.session.commit()
         token_form = TokenForm(prefix="tok", formdata=None)
     return _profile_page(password_form=password_form, token_form=token_form, new_token=new_token)
 
@@ -259,15 +248,10 @@ def join():
                 _("没有使用该统一社会信用代码的单位；请核对，或联系平台管理员。")
             )
         else:
-            try:
+            with service_errors(form, field="credit_code"):
                 enterprise_services.request_to_join(
                     current_user, enterprise, form.message.data or ""
                 )
-            except ServiceError as exc:
-                db.session.rollback()
-                form.credit_code.errors.append(str(exc.message))
-            else:
-                db.session.commit()
                 flash(
                     _("加入申请已发给 %(name)s 的成员，获批后您会收到邮件。", name=enterprise.name),
                     "success",
@@ -283,7 +267,6 @@ def revoke_token(token_id: int):
     if token.user_id != current_user.id:
         abort(404)
     services.revoke_api_token(token)
-    db.session.commit()
     flash(_("令牌已撤销。"), "info")
     return redirect(url_for("accounts.profile"))
 
@@ -295,6 +278,5 @@ def set_language(code: str):
         session["lang"] = code
         if current_user.is_authenticated:
             current_user.locale = code
-            db.session.commit()
     target = request.form.get("next")
     return redirect(target if is_safe_url(target) else url_for("main.home"))

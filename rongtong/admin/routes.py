@@ -46,7 +46,6 @@ def edit_term(vocabulary: str, term_id: int | None = None):
         else:
             form.populate_obj(term)
             db.session.add(term)
-            db.session.commit()
             flash(_("已保存。"), "success")
             return redirect(url_for("admin.taxonomies"))
     return render_template("admin/term.html", form=form, vocabulary=vocabulary, term=term)
@@ -74,6 +73,5 @@ def set_role(user_id: int):
             flash(_("不能撤销自己的管理员角色。"), "error")
         else:
             user.role = form.role.data
-            db.session.commit()
             flash(_("角色已修改。"), "success")
     return redirect(url_for("admin.users"))

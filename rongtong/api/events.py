@@ -3,7 +3,11 @@ meetings, the scheduler, outcomes and iCalendar, with the same rules as the page
 
 from flask import Response, abort, request
 
-from ..events import exports, services
+from ..core.time import to_local
+from ..events import exports, programme, services
+from ..events import invitations as invitation_ops
+from ..events import meetings as meeting_ops
+from ..events import registrations as registration_ops
 from ..events.models import Event, Meeting, MeetingRequest, Registration
 from ..events.schemas import (
     EventInSchema,
@@ -69,7 +73,7 @@ def _event(event_id: int, user) -> Event:
 
 
 def _own_registration(event: Event, user) -> Registration:
-    reg = services.registration_for(event, user.enterprise_id)
+    reg = registration_ops.registration_for(event, user.enterprise_id)
     if reg is None or reg.status != "confirmed":
         abort(403, "Your enterprise has no confirmed registration for this event.")
     return reg
@@ -141,12 +145,12 @@ def update_event(data, event_id):
     if ("starts_at" in data) != ("ends_at" in data) or "timezone" in data:
         # Times without an offset are read in the event's zone; keep both in one zone.
         for key in ("starts_at", "ends_at"):
-            data.setdefault(key, services.to_local(getattr(event, key), event.timezone))
+            data.setdefault(key, to_local(getattr(event, key), event.timezone))
     warnings = services.save_event(event, data, user=user)
     if status is not None:
         services.set_status(event, status)
         if event.status == "open":
-            services.promote_waitlist(event)
+            registration_ops.promote_waitlist(event)
     return respond(_dump_event(event, warnings))
 
 
@@ -159,7 +163,7 @@ def plan(year):
     _organizer()
     if not 2000 <= year <= 2100:
         abort(404, "No plan for that year.")
-    p = services.year_plan(year)
+    p = programme.year_plan(year)
     body = {
         "year": p.year,
         "warnings": [str(w) for w in p.warnings],
@@ -197,9 +201,9 @@ def list_registrations(event_id):
     user = require_api_user()
     event = _event(event_id, user)
     if user.is_organizer:
-        regs = services.registrations(event)
+        regs = registration_ops.registrations(event)
     else:
-        reg = services.registration_for(event, user.enterprise_id)
+        reg = registration_ops.registration_for(event, user.enterprise_id)
         regs = [reg] if reg is not None else []
     return respond({"items": RegistrationSchema(many=True).dump(regs)})
 
@@ -217,7 +221,7 @@ def create_registration(data, event_id):
     if user.enterprise is None:
         abort(403, "Only members of an enterprise can register.")
     listings = [get_or_404(Listing, i) for i in data["listing_ids"]]
-    reg = services.register(event, user.enterprise, user, listings)
+    reg = registration_ops.register(event, user.enterprise, user, listings)
     return respond(RegistrationSchema().dump(reg), 201)
 
 
@@ -242,10 +246,10 @@ def registration_action(event_id, reg_id, action):
     if not user.is_organizer and not (own and action == "cancel"):
         abort(403, "Only organizers (or the registration's own enterprise, to cancel).")
     {
-        "cancel": services.cancel_registration,
-        "approve": services.approve,
-        "reject": services.reject,
-        "checkin": services.check_in,
+        "cancel": registration_ops.cancel_registration,
+        "approve": registration_ops.approve,
+        "reject": registration_ops.reject,
+        "checkin": registration_ops.check_in,
     }[action](reg)
     return respond(RegistrationSchema().dump(reg))
 
@@ -258,7 +262,7 @@ def suggestions(event_id):
     """Whom to invite (organizers): the 50 best matches, with scores and reasons."""
     user = _organizer()
     event = _event(event_id, user)
-    found = services.suggestions(event, limit=50)
+    found = invitation_ops.suggestions(event, limit=50)
     return respond({"items": SuggestionSchema(many=True).dump(found)})
 
 
@@ -271,7 +275,7 @@ def invite(data, event_id):
     """Invite suggested enterprises (organizers); the mails go to the outbox."""
     user = _organizer()
     event = _event(event_id, user)
-    created = services.invite(event, data["enterprise_ids"], user=user)
+    created = invitation_ops.invite(event, data["enterprise_ids"], user=user)
     return respond({"items": InvitationSchema(many=True).dump(created)}, 201)
 
 
@@ -288,14 +292,14 @@ def meetings(event_id):
     user = require_api_user()
     event = _event(event_id, user)
     if user.is_organizer:
-        shown = services.event_meetings(event)
+        shown = meeting_ops.event_meetings(event)
         rqs = db.session.execute(
             db.select(MeetingRequest).where(MeetingRequest.event_id == event.id)
         ).scalars()
     else:
         reg = _own_registration(event, user)
-        shown = services.event_meetings(event, reg)
-        rqs = services.requests_for(reg)
+        shown = meeting_ops.event_meetings(event, reg)
+        rqs = meeting_ops.requests_for(reg)
     return respond(
         {
             "meetings": MeetingSchema(many=True).dump(shown),
@@ -317,7 +321,7 @@ def create_request(data, event_id):
     other = get_or_404(Registration, data["recipient_id"])
     if other.event_id != event.id:
         abort(404, f"No registration with id {data['recipient_id']} in this event.")
-    rq = services.request_meeting(reg, other, data["message"])
+    rq = meeting_ops.request_meeting(reg, other, data["message"])
     return respond(MeetingRequestSchema().dump(rq), 201)
 
 
@@ -336,7 +340,7 @@ def respond_request(data, event_id, request_id):
         abort(404, f"No meeting request with id {request_id}.")
     if rq.recipient_id != reg.id:
         abort(403, "Only the recipient may answer.")
-    services.respond_to_request(rq, data["accept"])
+    meeting_ops.respond_to_request(rq, data["accept"])
     return respond(MeetingRequestSchema().dump(rq))
 
 
@@ -349,7 +353,7 @@ def schedule(event_id):
     meetings stay. Returns the total match score against an upper bound."""
     user = _organizer()
     event = _event(event_id, user)
-    result = services.schedule_event(event)
+    result = meeting_ops.schedule_event(event)
     return respond(
         {
             "meetings": len(result.meetings),
@@ -377,7 +381,7 @@ def record_outcome(data, event_id, meeting_id):
         abort(404, f"No meeting with id {meeting_id}.")
     if not (user.is_organizer or meeting.involves(user.enterprise_id)):
         abort(403, "Only the meeting's parties and organizers may record its outcome.")
-    created = services.record_meeting_outcome(meeting, user=user, **data)
+    created = meeting_ops.record_meeting_outcome(meeting, user=user, **data)
     return respond({"items": OutcomeSchema(many=True).dump(created)}, 201)
 
 
@@ -390,11 +394,11 @@ def outcomes(event_id):
     user = require_api_user()
     event = _event(event_id, user)
     if user.is_organizer:
-        rows = services.outcomes_for(event)
+        rows = meeting_ops.outcomes_for(event)
     else:
         if user.enterprise_id is None:
             abort(403, "Only members of an enterprise or organizers.")
-        rows = services.outcomes_for(event, user.enterprise_id)
+        rows = meeting_ops.outcomes_for(event, user.enterprise_id)
     return respond({"items": OutcomeSchema(many=True).dump(rows)})
 
 
@@ -416,7 +420,7 @@ def calendar(event_id):
     """The whole event as iCalendar; with an organizer's token, every meeting too."""
     user = api_user()
     event = _event(event_id, user)
-    shown = services.event_meetings(event) if user is not None and user.is_organizer else ()
+    shown = meeting_ops.event_meetings(event) if user is not None and user.is_organizer else ()
     return _ics(exports.event_calendar(event, request.host, shown), f"event-{event.id}.ics")
 
 
@@ -428,5 +432,5 @@ def agenda(event_id):
     user = require_api_user()
     event = _event(event_id, user)
     reg = _own_registration(event, user)
-    body = exports.personal_agenda(event, reg, services.event_meetings(event, reg), request.host)
+    body = exports.personal_agenda(event, reg, meeting_ops.event_meetings(event, reg), request.host)
     return _ics(body, f"agenda-{event.id}.ics")

@@ -1,10 +1,21 @@
-"""What every page shares: security headers, template helpers, safe redirects."""
+"""What every page shares: the unit of work, security headers, template helpers, redirects."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, current_app, request
+from flask import Flask, abort, current_app, flash, redirect, render_template, request
 from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from .services import ServiceError
+from .time import to_local
+
+#: Methods that may change something; a request by any other method never commits.
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -22,10 +33,15 @@ def is_safe_url(target: str | None) -> bool:
     return test.scheme in ("http", "https") and test.netloc == ref.netloc
 
 
-def money(value: int | None) -> str:
+def money(value: int | None, *, exact: bool = False) -> str:
+    """An amount of yuan as people read it (万元 in Chinese); the ``money`` filter.
+
+    ``exact`` keeps every yuan (``¥1,050,000``): budgets checked against a cap, where a
+    rounded 万 figure would hide the difference the message is about.
+    """
     if value is None:
         return ""
-    if value >= 10_000 and get_locale() and get_locale().language == "zh":
+    if not exact and value >= 10_000 and get_locale() and get_locale().language == "zh":
         wan = value / 10_000
         return f"{wan:,.0f} 万元" if wan == int(wan) else f"{wan:,.1f} 万元"
     return f"¥{value:,}"
@@ -41,11 +57,71 @@ def highlight(text: str, terms) -> Markup:
     return Markup(result.replace("\x00", "<mark>").replace("\x01", "</mark>"))  # noqa: S704
 
 
+@contextmanager
+def service_errors(
+    form=None, *, field: str | None = None, forbidden_aborts: bool = False
+) -> Iterator[None]:
+    """Turn a ServiceError raised inside the block into a message, after a rollback.
+
+    The message goes on the form's field ``exc.field`` (else ``field``, else the form's own
+    errors) when a form is given, else into a flash. Code after the failing call in the block
+    is skipped, so a route writes its success path inside the block and its failure after it.
+    """
+    try:
+        yield
+    except ServiceError as exc:
+        db.session.rollback()
+        if forbidden_aborts and exc.status == 403:  # not this user's to do: a refusal
+            abort(403, str(exc.message))
+        message = str(exc.message)
+        if form is None:
+            flash(message, "error")
+            return
+        target = getattr(form, exc.field or field or "", None)
+        if target is not None and isinstance(getattr(target, "errors", None), list):
+            target.errors.append(message)
+        else:
+            form.form_errors.append(message)
+
+
+def _conflict():
+    """The answer when the commit itself finds a conflict (two people at once)."""
+    message = _("数据已被他人修改或与现有记录冲突，请刷新后重试。")
+    target = request.referrer
+    if target and is_safe_url(target) and request.method in WRITE_METHODS:
+        flash(message, "error")
+        return redirect(target)
+    return current_app.make_response(
+        (render_template("errors/error.html", status=409, message=message), 409)
+    )
+
+
+def finish_request(response):
+    """The one commit of a page request, or the rollback of a failed or read-only one.
+
+    Like the API's edge (``api/errors.py``) and Indico's ``RH.process``: routes and services
+    flush; only a successful request that may write (POST …) commits, once, here.
+    """
+    if request.path.startswith("/api/"):  # the API blueprints finish their own requests
+        return response
+    if response.status_code >= 400 or request.method not in WRITE_METHODS:
+        db.session.rollback()
+        return response
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        current_app.logger.info("Conflict at commit: %s %s", request.method, request.path)
+        return _conflict()
+    return response
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
     app.jinja_env.filters["highlight"] = highlight
+    app.jinja_env.filters["to_local"] = to_local
     app.jinja_env.globals["current_language"] = lambda: str(get_locale() or "zh")
 
     @app.after_request
@@ -59,3 +135,11 @@ def register(app: Flask) -> None:
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
         return response
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(exc: IntegrityError):
+        db.session.rollback()
+        return _conflict()
+
+    # Registered last, so that it runs first: the answer to a failed commit gets the headers.
+    app.after_request(finish_request)

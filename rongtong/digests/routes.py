@@ -48,7 +48,6 @@ def preferences():
             chains=chains,
             min_score=(form.min_score.data or 0) / 100,
         )
-        db.session.commit()
         flash(_("摘要设置已保存。"), "success")
         return redirect(url_for("digests.preferences"))
     return render_template("digests/preferences.html", form=form, judgements=_judgements())
@@ -62,7 +61,6 @@ def restore(judgement_id: int):
     if listing is None or listing.enterprise_id != current_user.enterprise_id:
         abort(404)
     restore_match(listing, judgement.counterpart_id)
-    db.session.commit()
     flash(_("已恢复该匹配。"), "info")
     return redirect(url_for("digests.preferences"))
 
@@ -78,5 +76,4 @@ def unsubscribe(token: str):
     if request.method == "GET":
         return render_template("digests/unsubscribe.html", user=user, token=token)
     services.unsubscribe(user)
-    db.session.commit()
     return render_template("digests/unsubscribe.html", user=user, done=True)

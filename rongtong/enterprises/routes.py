@@ -6,7 +6,8 @@ from sqlalchemy.orm import selectinload
 
 from ..core.auth import organizer_required
 from ..core.forms import select_choices, taxonomy_choices
-from ..core.services import ServiceError, find_term
+from ..core.services import find_term
+from ..core.web import service_errors
 from ..extensions import db
 from ..listings.models import Listing
 from ..listings.services import PUBLIC_STATUSES
@@ -120,7 +121,6 @@ def edit(enterprise_id: int):
                     "contact_mobile": form.contact_mobile.data or "",
                 },
             )
-            db.session.commit()
             flash(_("单位资料已保存。"), "success")
             return redirect(url_for("enterprises.detail", enterprise_id=enterprise.id))
     return render_template("enterprises/edit.html", form=form, enterprise=enterprise)
@@ -152,7 +152,6 @@ def review():
 def verify(enterprise_id: int):
     enterprise = db.get_or_404(Enterprise, enterprise_id)
     services.verify_enterprise(enterprise, current_user)
-    db.session.commit()
     flash(_("已通过审核：%(name)s", name=enterprise.name), "success")
     return redirect(request.referrer if _same_site_referrer() else url_for("enterprises.review"))
 
@@ -162,7 +161,6 @@ def verify(enterprise_id: int):
 def unverify(enterprise_id: int):
     enterprise = db.get_or_404(Enterprise, enterprise_id)
     services.unverify_enterprise(enterprise)
-    db.session.commit()
     flash(_("已撤销审核：%(name)s", name=enterprise.name), "info")
     return redirect(url_for("enterprises.detail", enterprise_id=enterprise.id))
 
@@ -209,17 +207,12 @@ def decline_join_request(request_id: int):
 
 def _decide(join_request: JoinRequest, decision) -> None:
     name = join_request.user.name or join_request.user.email
-    try:
+    with service_errors():
         decision(join_request, current_user)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return
-    db.session.commit()
-    if join_request.status == "approved":
-        flash(_("已批准 %(name)s 加入本单位。", name=name), "success")
-    else:
-        flash(_("已拒绝 %(name)s 的加入申请。", name=name), "info")
+        if join_request.status == "approved":
+            flash(_("已批准 %(name)s 加入本单位。", name=name), "success")
+        else:
+            flash(_("已拒绝 %(name)s 的加入申请。", name=name), "info")
 
 
 @bp.post("/join-requests/<int:request_id>/cancel")
@@ -229,13 +222,8 @@ def cancel_join_request(request_id: int):
     join_request = db.get_or_404(JoinRequest, request_id)
     if join_request.user_id != current_user.id:
         abort(403)
-    try:
+    with service_errors():
         services.cancel_join_request(join_request, current_user)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
-        db.session.commit()
         flash(_("加入申请已撤回。"), "info")
     return redirect(url_for("accounts.profile"))
 

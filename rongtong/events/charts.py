@@ -4,6 +4,7 @@ Colours come from CSS classes (``chart-s0`` …) in app.css, since the CSP forbi
 styles; SVG presentation attributes (x, y, width …) are not styles and are allowed.
 """
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 WIDTH = 640
@@ -122,3 +123,86 @@ def progress(rows, title: str) -> Markup:
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704
+
+
+# --- the pages' charts ----------------------------------------------------------------------
+
+
+def stage_names() -> dict[str, str]:
+    return {"contact": _("对接"), "intent": _("意向"), "contract": _("合同")}
+
+
+def plan_charts(p) -> dict[str, Markup]:
+    """The year plan's charts: budget against caps, events against targets, events a month."""
+    return {
+        "budget_chart": progress(
+            [
+                (_("一月一链路演"), p.roadshow.spent, p.roadshow.planned, p.roadshow.cap),
+                (_("专项供需对接"), p.matchmaking.spent, p.matchmaking.planned, p.matchmaking.cap),
+            ],
+            _("预算：已用、已安排与上限"),
+        ),
+        "count_chart": progress(
+            [
+                (_("路演场次"), p.roadshow.count, 0, p.roadshow.target),
+                (_("专项对接场次"), p.matchmaking.count, 0, p.matchmaking.target),
+            ],
+            _("场次与目标"),
+        ),
+        "month_chart": bars(
+            [f"{m.month}月" for m in p.months],
+            {
+                _("路演"): [len(m.roadshows) for m in p.months],
+                _("专项对接"): [len(m.matchmaking) for m in p.months],
+            },
+            _("每月活动"),
+        ),
+    }
+
+
+def dashboard_charts(d) -> dict[str, Markup]:
+    """The dashboard's charts: outcomes by chain and by month, participation, budget."""
+    names = stage_names()
+    month_rows = {r.key: r for r in d.by_month[0]}
+    months = [month_rows.get(m) for m in range(1, 13)]
+    chains = d.by_chain[0]
+    return {
+        "chain_chart": bars(
+            [r.label for r in chains],
+            {names[s]: [r.counts[s] for r in chains] for s in names},
+            _("各产业链成果"),
+            stacked=False,
+        ),
+        "month_chart": bars(
+            [f"{m}月" for m in range(1, 13)],
+            {names[s]: [r.counts[s] if r else 0 for r in months] for s in names},
+            _("每月成果"),
+            stacked=False,
+        ),
+        "participation_chart": bars(
+            [f"{m}月" for m, _r, _c in d.participation],
+            {
+                _("报名成功"): [r for _m, r, _c in d.participation],
+                _("签到"): [c for _m, _r, c in d.participation],
+            },
+            _("每月参与"),
+            stacked=False,
+        ),
+        "budget_chart": progress(
+            [
+                (
+                    _("一月一链路演"),
+                    d.plan.roadshow.spent,
+                    d.plan.roadshow.planned,
+                    d.plan.roadshow.cap,
+                ),
+                (
+                    _("专项供需对接"),
+                    d.plan.matchmaking.spent,
+                    d.plan.matchmaking.planned,
+                    d.plan.matchmaking.cap,
+                ),
+            ],
+            _("预算"),
+        ),
+    }

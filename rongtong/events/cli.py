@@ -28,7 +28,7 @@ def expire_requests():
 @with_appcontext
 def schedule(event_id: int):
     """Run the 1:1 meeting scheduler for one event (pinned meetings stay)."""
-    from .services import schedule_event
+    from .meetings import schedule_event
 
     event = db.session.get(Event, event_id)
     if event is None:

@@ -9,9 +9,8 @@ from icalendar import Calendar, Timezone
 from icalendar import Event as VEvent
 from openpyxl import Workbook
 
-from ..core.time import utcnow
+from ..core.time import to_local, utcnow
 from .models import Event, Meeting, Registration
-from .services import to_local
 
 PRODID = "-//Rongtong//Events//ZH"
 

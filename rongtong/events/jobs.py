@@ -1,7 +1,7 @@
 """Scheduled work for events; the scheduler's runner gives each job an app context and
 commits once after it."""
 
-from .services import expire_meeting_requests
+from .meetings import expire_meeting_requests
 
 
 def expire_meeting_requests_job() -> int:

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.time import utcnow
+from ..core.time import to_local, utcnow
 from ..extensions import db
 
 EVENT_KINDS = ("roadshow", "matchmaking")
@@ -105,6 +105,11 @@ class Event(db.Model):
         cascade="all, delete-orphan",
         order_by="MeetingTable.position",
     )
+
+    @property
+    def local_start(self) -> datetime:
+        """The start in the event's own time zone (aware)."""
+        return to_local(self.starts_at, self.timezone)
 
     @property
     def is_roadshow(self) -> bool:

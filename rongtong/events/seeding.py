@@ -6,10 +6,13 @@ from datetime import datetime
 from pathlib import Path
 
 from ..core.services import require_term
+from ..core.time import to_utc
 from ..enterprises.services import find_by_credit_code
 from ..extensions import db
 from ..listings.models import Listing
 from ..taxonomy.models import Category, Chain
+from . import meetings as meeting_ops
+from . import registrations as registration_ops
 from . import services
 from .models import Event, Meeting, Registration
 
@@ -23,7 +26,7 @@ def _load_one(row: dict) -> Event | None:
     starts = datetime.fromisoformat(row["starts_at"])
     if db.session.execute(
         db.select(Event.id).where(
-            Event.title == row["title"], Event.starts_at == services.to_utc(starts, tz)
+            Event.title == row["title"], Event.starts_at == to_utc(starts, tz)
         )
     ).first():
         return None  # already loaded
@@ -49,7 +52,7 @@ def _load_one(row: dict) -> Event | None:
     )
     slots = row.get("slots")
     if slots:
-        services.set_up_meetings(
+        meeting_ops.set_up_meetings(
             event, datetime.fromisoformat(slots["first_start"]), slots["count"], slots["tables"]
         )
     regs: dict[str, Registration] = {}
@@ -61,7 +64,7 @@ def _load_one(row: dict) -> Event | None:
         reg = Registration(
             event_id=event.id,
             enterprise_id=enterprise.id,
-            code=services._new_code(),
+            code=registration_ops._new_code(),
             status="confirmed",
             decided_at=event.starts_at,
             requested_at=event.starts_at,
@@ -88,7 +91,7 @@ def _load_one(row: dict) -> Event | None:
         db.session.add(meeting)
         db.session.flush()
         if m.get("attendance"):
-            services.record_meeting_outcome(
+            meeting_ops.record_meeting_outcome(
                 meeting,
                 attendance=m["attendance"],
                 stage=m.get("stage", "none"),

@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.auth import organizer_required
-from ..extensions import db
 from . import services
 from .forms import ExportForm, ImportForm
 
@@ -33,7 +32,6 @@ def upload():
             status = 422
         else:
             report = IMPORTERS[form.target.data](rows, actor=current_user)
-            db.session.commit()
     elif form.is_submitted():
         status = 422
     return (

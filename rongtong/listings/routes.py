@@ -4,7 +4,8 @@ from flask_login import current_user, login_required
 
 from ..core.auth import member_required, organizer_required
 from ..core.forms import select_choices, taxonomy_choices
-from ..core.services import ServiceError, find_term
+from ..core.services import find_term
+from ..core.web import service_errors
 from ..extensions import db
 from ..taxonomy.models import Category, Chain, District, Tier
 from . import services
@@ -80,25 +81,49 @@ def _get_editable(listing_id: int) -> Listing:
     return listing
 
 
-@bp.get("/<int:listing_id>")
-def detail(listing_id: int):
-    listing = _get_visible(listing_id)
-    from ..matches.services import matches_for
-    from .confidential import log_confidential_view
+def _logs_views(listing: Listing) -> bool:
+    """Whether showing the confidential details to the current user is logged: a challenge's,
+    to anyone but its own enterprise's members (the owner sees who has seen them)."""
+    return listing.is_challenge and current_user.enterprise_id != listing.enterprise_id
 
-    show_confidential = services.can_see_confidential(current_user, listing)
-    if show_confidential and log_confidential_view(current_user, listing, via="web"):
-        db.session.commit()  # the owner sees who has seen a challenge's confidential details
+
+def _detail_page(listing: Listing, *, revealed: bool = False):
+    from ..matches.services import matches_for
+
+    may_see = services.can_see_confidential(current_user, listing)
+    # A logged showing is a write, so it takes a POST (the reveal button), never a GET.
+    logged = may_see and _logs_views(listing)
     return render_template(
         "listings/detail.html",
         listing=listing,
         matches=matches_for(listing, k=10),
         can_edit=services.can_edit(current_user, listing),
-        show_confidential=show_confidential,
+        show_confidential=may_see and (revealed or not logged),
+        offer_reveal=logged and not revealed,
         action_form=ActionForm(),
         reason_form=ReasonForm(),
         renew_form=RenewForm(),
     )
+
+
+@bp.get("/<int:listing_id>")
+def detail(listing_id: int):
+    return _detail_page(_get_visible(listing_id))
+
+
+@bp.post("/<int:listing_id>/confidential")
+@login_required
+def reveal(listing_id: int):
+    """Show a challenge's confidential details, and log that they were shown."""
+    from .confidential import log_confidential_view
+
+    listing = _get_visible(listing_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("listings.detail", listing_id=listing.id))
+    if not services.can_see_confidential(current_user, listing):
+        abort(403)
+    log_confidential_view(current_user, listing, via="web")
+    return _detail_page(listing, revealed=True)
 
 
 def _form_with_choices(**kwargs) -> ListingForm:
@@ -125,21 +150,13 @@ def _save(form: ListingForm, listing: Listing):
     if listing.id is None:
         data["kind"] = form.kind.data
         data["enterprise"] = current_user.enterprise
-    try:
+    with service_errors(form):
         services.apply_listing(listing, data, user=current_user)
         if form.publish.data:
             services.publish_listing(listing)
-    except ServiceError as exc:
-        db.session.rollback()
-        target = getattr(form, exc.field or "", None)
-        if target is not None and hasattr(target, "errors"):
-            target.errors.append(str(exc.message))
-        else:
-            form.form_errors.append(str(exc.message))
-        return None
-    db.session.commit()
-    flash(_("已发布。") if listing.status == "published" else _("已保存为草稿。"), "success")
-    return redirect(url_for("listings.detail", listing_id=listing.id))
+        flash(_("已发布。") if listing.status == "published" else _("已保存为草稿。"), "success")
+        return redirect(url_for("listings.detail", listing_id=listing.id))
+    return None
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -172,29 +189,24 @@ def edit(listing_id: int):
     return render_template("listings/edit.html", form=form, listing=listing)
 
 
-def _act(listing_id: int, action, done_message: str):
-    listing = _get_editable(listing_id)
-    try:
-        action(listing)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
-        db.session.commit()
-        flash(done_message, "success")
-    return redirect(url_for("listings.detail", listing_id=listing.id))
-
-
 @bp.post("/<int:listing_id>/publish")
 @login_required
 def publish(listing_id: int):
-    return _act(listing_id, services.publish_listing, _("已发布。"))
+    listing = _get_editable(listing_id)
+    with service_errors():
+        services.publish_listing(listing)
+        flash(_("已发布。"), "success")
+    return redirect(url_for("listings.detail", listing_id=listing.id))
 
 
 @bp.post("/<int:listing_id>/close")
 @login_required
 def close(listing_id: int):
-    return _act(listing_id, services.close_listing, _("已关闭。"))
+    listing = _get_editable(listing_id)
+    with service_errors():
+        services.close_listing(listing)
+        flash(_("已关闭。"), "success")
+    return redirect(url_for("listings.detail", listing_id=listing.id))
 
 
 @bp.post("/<int:listing_id>/renew")
@@ -206,11 +218,11 @@ def renew(listing_id: int):
         for error in form.deadline.errors:
             flash(str(error), "error")
         return redirect(url_for("listings.detail", listing_id=listing.id))
-    return _act(
-        listing_id,
-        lambda listing: services.renew_listing(listing, form.deadline.data),
-        _("已续期并重新发布。"),
-    )
+    listing = _get_editable(listing_id)
+    with service_errors():
+        services.renew_listing(listing, form.deadline.data)
+        flash(_("已续期并重新发布。"), "success")
+    return redirect(url_for("listings.detail", listing_id=listing.id))
 
 
 @bp.post("/<int:listing_id>/unpublish")
@@ -222,6 +234,5 @@ def unpublish(listing_id: int):
         flash(_("请填写下架原因。"), "error")
         return redirect(url_for("listings.detail", listing_id=listing.id))
     services.unpublish_listing(listing, form.reason.data, current_user)
-    db.session.commit()
     flash(_("已下架，发布单位将看到原因。"), "success")
     return redirect(url_for("listings.detail", listing_id=listing.id))

@@ -78,6 +78,5 @@ def retry(mail_id: int):
     mail = db.get_or_404(OutboxMail, mail_id)
     if mail.status == "failed":
         mail.status, mail.attempts, mail.next_attempt_at = "queued", 0, utcnow()
-        db.session.commit()
         flash(_("已重新排队。"), "success")
     return redirect(url_for("mail.detail", mail_id=mail.id))

@@ -24,7 +24,6 @@ def not_relevant(listing_id: int, counterpart_id: int):
     listing = _owned(listing_id)
     counterpart = db.get_or_404(Listing, counterpart_id)
     services.mark_not_relevant(listing, counterpart, current_user)
-    db.session.commit()
     flash(_("已标记为不相关：%(title)s", title=counterpart.title), "info")
     return redirect(url_for("listings.detail", listing_id=listing.id, _anchor="matches"))
 
@@ -34,6 +33,5 @@ def not_relevant(listing_id: int, counterpart_id: int):
 def restore(listing_id: int, counterpart_id: int):
     listing = _owned(listing_id)
     services.restore_match(listing, counterpart_id)
-    db.session.commit()
     flash(_("已恢复该匹配。"), "info")
     return redirect(url_for("listings.detail", listing_id=listing.id, _anchor="matches"))

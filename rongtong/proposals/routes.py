@@ -19,6 +19,7 @@ from ..accounts.models import User
 from ..core.auth import member_required, organizer_required
 from ..core.forms import flash_form_errors
 from ..core.services import ServiceError
+from ..core.web import service_errors
 from ..extensions import db
 from ..listings import services as listing_services
 from ..listings.models import Listing
@@ -68,14 +69,6 @@ def _uploads(form: ProposalForm) -> list[tuple[str, bytes]]:
     return files
 
 
-def _form_error(form, exc: ServiceError) -> None:
-    target = getattr(form, exc.field or "", None)
-    if target is not None and hasattr(target, "errors") and isinstance(target.errors, list):
-        target.errors.append(str(exc.message))
-    else:
-        form.form_errors.append(str(exc.message))
-
-
 def _form_data(form: ProposalForm) -> dict:
     return {
         "summary": form.summary.data or "",
@@ -90,18 +83,6 @@ def _save_files(proposal: Proposal, uploads, written: list) -> None:
     for name, data in uploads:
         _attachment, path = services.add_attachment(proposal, current_user, name, io.BytesIO(data))
         written.append(path)
-
-
-def _act(proposal: Proposal, action, done: str, anchor: str | None = None):
-    try:
-        commit_with_retry(action)
-    except ServiceError as exc:
-        if exc.status == 403:  # not this user's to do: a refusal, not a message
-            abort(403, str(exc.message))
-        flash(str(exc.message), "error")
-    else:
-        flash(done, "success")
-    return redirect(url_for("proposals.detail", proposal_id=proposal.id, _anchor=anchor))
 
 
 # --- proposing ------------------------------------------------------------------------------------
@@ -138,12 +119,15 @@ def new(listing_id: int):
                 services.submit_proposal(proposal, user)
             return proposal
 
-        try:
-            proposal = commit_with_retry(
-                work, on_failure=lambda: services.remove_files(list(written))
-            )
-        except ServiceError as exc:
-            if exc.code == "duplicate":
+        with service_errors(form):
+            try:
+                proposal = commit_with_retry(
+                    work, on_failure=lambda: services.remove_files(list(written))
+                )
+            except ServiceError as exc:
+                if exc.code != "duplicate":
+                    raise
+                # Someone of the same enterprise was quicker: show theirs.
                 flash(str(exc.message), "error")
                 mine = services.proposal_of(current_user.enterprise_id, listing)
                 return redirect(
@@ -151,8 +135,6 @@ def new(listing_id: int):
                     if mine
                     else url_for("listings.detail", listing_id=listing.id)
                 )
-            _form_error(form, exc)
-        else:
             flash(
                 _("方案已提交，发榜单位会收到通知。") if submit else _("已保存为草稿。"), "success"
             )
@@ -194,11 +176,8 @@ def edit(proposal_id: int):
                 services.submit_proposal(fresh, user, accept=form.accept_terms.data)
             return fresh
 
-        try:
+        with service_errors(form):
             commit_with_retry(work, on_failure=lambda: services.remove_files(list(written)))
-        except ServiceError as exc:
-            _form_error(form, exc)
-        else:
             flash(_("方案已提交，发榜单位会收到通知。") if submit else _("草稿已保存。"), "success")
             return redirect(url_for("proposals.detail", proposal_id=proposal_id))
     return render_template(
@@ -240,29 +219,30 @@ def detail(proposal_id: int):
 def submit(proposal_id: int):
     proposal = _readable(proposal_id)
     accept = request.form.get("accept_terms") in ("y", "1", "on", "true")
-    return _act(
-        proposal,
-        lambda: services.submit_proposal(proposal, current_user, accept=accept),
-        _("方案已提交，发榜单位会收到通知。"),
-    )
+    with service_errors(forbidden_aborts=True):
+        commit_with_retry(lambda: services.submit_proposal(proposal, current_user, accept=accept))
+        flash(_("方案已提交，发榜单位会收到通知。"), "success")
+    return redirect(url_for("proposals.detail", proposal_id=proposal.id))
 
 
 @bp.post("/proposals/<int:proposal_id>/withdraw")
 @login_required
 def withdraw(proposal_id: int):
     proposal = _readable(proposal_id)
-    return _act(
-        proposal, lambda: services.withdraw_proposal(proposal, current_user), _("方案已撤回。")
-    )
+    with service_errors(forbidden_aborts=True):
+        commit_with_retry(lambda: services.withdraw_proposal(proposal, current_user))
+        flash(_("方案已撤回。"), "success")
+    return redirect(url_for("proposals.detail", proposal_id=proposal.id))
 
 
 @bp.post("/proposals/<int:proposal_id>/shortlist")
 @login_required
 def shortlist(proposal_id: int):
     proposal = _readable(proposal_id)
-    return _act(
-        proposal, lambda: services.shortlist_proposal(proposal, current_user), _("已列入入围。")
-    )
+    with service_errors(forbidden_aborts=True):
+        commit_with_retry(lambda: services.shortlist_proposal(proposal, current_user))
+        flash(_("已列入入围。"), "success")
+    return redirect(url_for("proposals.detail", proposal_id=proposal.id))
 
 
 @bp.post("/proposals/<int:proposal_id>/accept")
@@ -273,13 +253,14 @@ def accept(proposal_id: int):
     if not form.validate():
         flash_form_errors(form)
         return redirect(url_for("proposals.detail", proposal_id=proposal.id))
-    return _act(
-        proposal,
-        lambda: services.accept_proposal(
-            proposal, current_user, amount=form.amount.data, award=form.award.data
-        ),
-        _("已接受该方案，揭榜方会收到通知。"),
-    )
+    with service_errors(forbidden_aborts=True):
+        commit_with_retry(
+            lambda: services.accept_proposal(
+                proposal, current_user, amount=form.amount.data, award=form.award.data
+            )
+        )
+        flash(_("已接受该方案，揭榜方会收到通知。"), "success")
+    return redirect(url_for("proposals.detail", proposal_id=proposal.id))
 
 
 @bp.post("/proposals/<int:proposal_id>/decline")
@@ -290,13 +271,14 @@ def decline(proposal_id: int):
     if not form.validate():
         flash_form_errors(form)
         return redirect(url_for("proposals.detail", proposal_id=proposal.id, _anchor="decide"))
-    return _act(
-        proposal,
-        lambda: services.decline_proposal(
-            proposal, current_user, reason=form.reason.data, note=form.note.data
-        ),
-        _("已告知揭榜方未采纳的原因。"),
-    )
+    with service_errors(forbidden_aborts=True):
+        commit_with_retry(
+            lambda: services.decline_proposal(
+                proposal, current_user, reason=form.reason.data, note=form.note.data
+            )
+        )
+        flash(_("已告知揭榜方未采纳的原因。"), "success")
+    return redirect(url_for("proposals.detail", proposal_id=proposal.id))
 
 
 @bp.post("/proposals/<int:proposal_id>/messages")
@@ -307,12 +289,10 @@ def message(proposal_id: int):
     if not form.validate():
         flash(_("请填写内容。"), "error")
         return redirect(url_for("proposals.detail", proposal_id=proposal.id, _anchor="thread"))
-    return _act(
-        proposal,
-        lambda: services.post_message(proposal, current_user, form.body.data),
-        _("留言已发送，对方会收到通知。"),
-        anchor="thread",
-    )
+    with service_errors(forbidden_aborts=True):
+        commit_with_retry(lambda: services.post_message(proposal, current_user, form.body.data))
+        flash(_("留言已发送，对方会收到通知。"), "success")
+    return redirect(url_for("proposals.detail", proposal_id=proposal.id, _anchor="thread"))
 
 
 @bp.get("/proposals/<int:proposal_id>/attachments/<int:attachment_id>")
@@ -333,13 +313,9 @@ def delete_attachment(proposal_id: int, attachment_id: int):
     item = db.get_or_404(ProposalAttachment, attachment_id)
     if item.proposal_id != proposal.id:
         abort(404)
-    try:
-        path = services.delete_attachment(item, current_user)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
+    with service_errors():
+        # The file goes only once the row's removal is committed.
+        path = commit_with_retry(lambda: services.delete_attachment(item, current_user))
         services.remove_files([path])
         flash(_("附件已删除。"), "success")
     return redirect(url_for("proposals.edit", proposal_id=proposal.id))
@@ -358,10 +334,8 @@ def terms(listing_id: int):
     if form.validate_on_submit():
         try:
             services.accept_terms(current_user, listing)
-        except ServiceError as exc:
-            db.session.rollback()
+        except ServiceError as exc:  # a refusal of the request itself: an error page
             abort(exc.status if exc.status in (403, 409) else 400, str(exc.message))
-        db.session.commit()
         flash(_("已接受保密条款，现在可以查看保密信息。"), "success")
         return redirect(url_for("listings.detail", listing_id=listing.id, _anchor="confidential"))
     return render_template(
@@ -420,13 +394,8 @@ def review(listing_id: int):
 @login_required
 def award(listing_id: int):
     listing = _reviewable(listing_id)
-    try:
+    with service_errors():
         services.award_challenge(listing, current_user)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
         flash(_("已揭榜定标，成交已计入对接成效。"), "success")
     return redirect(url_for("proposals.review", listing_id=listing.id))
 
@@ -441,13 +410,8 @@ def add_reviewer(listing_id: int):
     # Ids beyond 64 bits exist nowhere (and overflow SQLite); no id, no organizer.
     valid = isinstance(user_id, int) and 0 < user_id < 2**31
     organizer = db.session.get(User, user_id) if valid else None
-    try:
+    with service_errors():
         services.add_reviewer(listing, organizer, current_user)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
         flash(_("已设为评审人。"), "success")
     return redirect(url_for("proposals.review", listing_id=listing.id, _anchor="reviewers"))
 
@@ -456,13 +420,8 @@ def add_reviewer(listing_id: int):
 @login_required
 def remove_reviewer(listing_id: int, user_id: int):
     listing = _reviewable(listing_id)
-    try:
+    with service_errors():
         services.remove_reviewer(listing, user_id, current_user)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
         flash(_("已移除评审人。"), "success")
     return redirect(url_for("proposals.review", listing_id=listing.id, _anchor="reviewers"))
 

@@ -5,6 +5,7 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
+from rongtong.events import registrations as registration_ops
 from rongtong.events import services
 from rongtong.events.models import Event
 from rongtong.extensions import db
@@ -58,7 +59,7 @@ def participant(make_user):
 
     def make(event, **kw):
         user = make_user()
-        reg = services.register(event, user.enterprise, user, kw.pop("listings", ()))
+        reg = registration_ops.register(event, user.enterprise, user, kw.pop("listings", ()))
         return user, reg
 
     return make

@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 from icalendar import Calendar
 
-from rongtong.events import services
+from rongtong.events import meetings as meeting_ops
 from rongtong.extensions import db
 from rongtong.matches import services as match_services
 from tests.api.conftest import assert_error
@@ -151,7 +151,7 @@ def test_registrations_waitlist_meetings_schedule_and_ics(
         headers=h2,
     )
     assert ok.get_json()["status"] == "accepted"
-    services.set_up_meetings(
+    meeting_ops.set_up_meetings(
         db.session.get(type(event), event.id), datetime(2026, 3, 18, 14), n_slots=2, n_tables=2
     )
     db.session.commit()

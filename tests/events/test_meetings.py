@@ -10,8 +10,10 @@ from icalendar import Calendar
 from openpyxl import load_workbook
 
 from rongtong.core.services import ServiceError
-from rongtong.core.time import utcnow
-from rongtong.events import services
+from rongtong.core.time import to_local, utcnow
+from rongtong.events import invitations as invitation_ops
+from rongtong.events import meetings as meeting_ops
+from rongtong.events import registrations as registration_ops
 from rongtong.events.models import Meeting
 from rongtong.extensions import db
 from rongtong.mail.models import OutboxMail
@@ -54,13 +56,13 @@ def world(make_event, make_user, make_enterprise, make_listing):
 def _register_all(event, owners, smes):
     regs = {}
     for user, listing in owners + smes:
-        regs[user.id] = services.register(event, user.enterprise, user, [listing])
+        regs[user.id] = registration_ops.register(event, user.enterprise, user, [listing])
     return regs
 
 
 def test_suggestions_and_invitations_queue_mail(world, organizer):
     event, owners, smes = world
-    found = services.suggestions(event)
+    found = invitation_ops.suggestions(event)
     by_enterprise = {s.enterprise.id: s for s in found}
     for sme, cap in smes:
         s = by_enterprise[sme.enterprise_id]
@@ -69,7 +71,7 @@ def test_suggestions_and_invitations_queue_mail(world, organizer):
     for owner, _ch in owners:
         assert by_enterprise[owner.enterprise_id].role == "challenge_owner"
     picked = [smes[0][0].enterprise_id, owners[0][0].enterprise_id]
-    created = services.invite(event, picked, user=organizer)
+    created = invitation_ops.invite(event, picked, user=organizer)
     assert len(created) == 2
     queued = (
         db.session.execute(db.select(OutboxMail).where(OutboxMail.purpose == "event_invitation"))
@@ -79,53 +81,61 @@ def test_suggestions_and_invitations_queue_mail(world, organizer):
     assert {m.recipient for m in queued} == {smes[0][0].email, owners[0][0].email}
     assert all("推荐理由" in m.text_body for m in queued)
     # Invited enterprises leave the suggestions; strangers cannot be invited.
-    assert smes[0][0].enterprise_id not in {s.enterprise.id for s in services.suggestions(event)}
+    assert smes[0][0].enterprise_id not in {
+        s.enterprise.id for s in invitation_ops.suggestions(event)
+    }
     with pytest.raises(ServiceError):
-        services.invite(event, [999_999], user=organizer)
+        invitation_ops.invite(event, [999_999], user=organizer)
 
 
 def test_meeting_requests_accept_decline_and_expiry(world):
     event, owners, smes = world
     regs = _register_all(event, owners, smes)
     a, b, c = regs[owners[0][0].id], regs[smes[0][0].id], regs[smes[1][0].id]
-    rq = services.request_meeting(a, b, "想聊聊焊接")
+    rq = meeting_ops.request_meeting(a, b, "想聊聊焊接")
     assert rq.status == "pending" and rq.score and rq.score > 0
     assert rq.expires_at > utcnow() + timedelta(hours=47)
     with pytest.raises(ServiceError):
-        services.request_meeting(b, a)  # one open request per pair
-    services.respond_to_request(rq, accept=True)
+        meeting_ops.request_meeting(b, a)  # one open request per pair
+    meeting_ops.respond_to_request(rq, accept=True)
     assert rq.status == "accepted"
-    late = services.request_meeting(a, c)
+    late = meeting_ops.request_meeting(a, c)
     late.expires_at = utcnow() - timedelta(minutes=1)
-    assert services.expire_meeting_requests() == 1
+    assert meeting_ops.expire_meeting_requests() == 1
     db.session.refresh(late)
     assert late.status == "expired"
     with pytest.raises(ServiceError):
-        services.respond_to_request(late, accept=True)
-    # Answering a request after its time, before the job ran, also finds it expired.
-    d = services.request_meeting(c, b)
+        meeting_ops.respond_to_request(late, accept=True)
+    # Answering a request after its time, before the job ran, also finds it expired; the
+    # refusal writes nothing, and the job records the lapse.
+    d = meeting_ops.request_meeting(c, b)
     with pytest.raises(ServiceError):
-        services.respond_to_request(d, accept=False, now=d.expires_at + timedelta(seconds=1))
+        meeting_ops.respond_to_request(d, accept=False, now=d.expires_at + timedelta(seconds=1))
+    assert d.status == "pending"
+    assert meeting_ops.expire_meeting_requests(now=d.expires_at + timedelta(seconds=1)) == 1
+    db.session.refresh(d)
     assert d.status == "expired"
 
 
 def test_schedule_event_seats_requests_keeps_pinned_and_reports_bound(world):
     event, owners, smes = world
     regs = _register_all(event, owners, smes)
-    services.set_up_meetings(event, datetime(2026, 3, 18, 14, 0), n_slots=3, n_tables=2)
+    meeting_ops.set_up_meetings(event, datetime(2026, 3, 18, 14, 0), n_slots=3, n_tables=2)
     assert len(event.slots) == 3 and len(event.tables) == 2
     # 14:00, 14:25, 14:50 in Shanghai (20 minutes + 5 of break).
-    assert [
-        services.to_local(s.starts_at, event.timezone).strftime("%H:%M") for s in event.slots
-    ] == ["14:00", "14:25", "14:50"]
+    assert [to_local(s.starts_at, event.timezone).strftime("%H:%M") for s in event.slots] == [
+        "14:00",
+        "14:25",
+        "14:50",
+    ]
     o0, s0, s1 = regs[owners[0][0].id], regs[smes[0][0].id], regs[smes[1][0].id]
-    rq = services.request_meeting(o0, s1)
-    services.respond_to_request(rq, accept=True)
-    services.set_unavailable(s0, [event.slots[0].id])
-    pinned = services.add_meeting(event, o0, s0, event.slots[2].id, event.tables[1].id)
-    result = services.schedule_event(event)
+    rq = meeting_ops.request_meeting(o0, s1)
+    meeting_ops.respond_to_request(rq, accept=True)
+    meeting_ops.set_unavailable(s0, [event.slots[0].id])
+    pinned = meeting_ops.add_meeting(event, o0, s0, event.slots[2].id, event.tables[1].id)
+    result = meeting_ops.schedule_event(event)
     assert 0 < result.score <= result.bound
-    meetings = services.event_meetings(event)
+    meetings = meeting_ops.event_meetings(event)
     assert pinned in meetings and pinned.slot_id == event.slots[2].id
     pairs = {frozenset((m.a_id, m.b_id)): m for m in meetings}
     assert pairs[frozenset((o0.id, s1.id))].source == "request"
@@ -139,21 +149,21 @@ def test_schedule_event_seats_requests_keeps_pinned_and_reports_bound(world):
         if s0.id in (m.a_id, m.b_id):
             assert m.slot_id != event.slots[0].id
     # Run again: the pinned one stays, nothing doubles.
-    services.schedule_event(event)
+    meeting_ops.schedule_event(event)
     assert db.session.get(Meeting, pinned.id) is not None
-    assert len(services.event_meetings(event)) == len(meetings)
+    assert len(meeting_ops.event_meetings(event)) == len(meetings)
     # Moving by hand into a taken place is refused; into a free one pins it.
-    other = next(m for m in services.event_meetings(event) if m.id != pinned.id)
+    other = next(m for m in meeting_ops.event_meetings(event) if m.id != pinned.id)
     with pytest.raises(ServiceError):
-        services.move_meeting(other, pinned.slot_id, pinned.table_id)
+        meeting_ops.move_meeting(other, pinned.slot_id, pinned.table_id)
     assert event.schedule_score == result.score
 
 
 def test_icalendar_has_vtimezone_and_parses_back(world, client, auth):
     event, owners, smes = world
     regs = _register_all(event, owners, smes)
-    services.set_up_meetings(event, datetime(2026, 3, 18, 14, 0), n_slots=2, n_tables=3)
-    services.schedule_event(event)
+    meeting_ops.set_up_meetings(event, datetime(2026, 3, 18, 14, 0), n_slots=2, n_tables=3)
+    meeting_ops.schedule_event(event)
     db.session.flush()
     owner = owners[0][0]
     auth.login(owner)
@@ -163,7 +173,7 @@ def test_icalendar_has_vtimezone_and_parses_back(world, client, auth):
     tz = cal.walk("VTIMEZONE")
     assert tz and str(tz[0]["TZID"]) == "Asia/Shanghai"
     vevents = cal.walk("VEVENT")
-    mine = services.event_meetings(event, regs[owner.id])
+    mine = meeting_ops.event_meetings(event, regs[owner.id])
     assert len(vevents) == 1 + len(mine)
     first = vevents[0]
     assert str(first["SUMMARY"]) == event.title
@@ -178,8 +188,8 @@ def test_icalendar_has_vtimezone_and_parses_back(world, client, auth):
 def test_exports_csv_and_xlsx(world, client, auth, organizer):
     event, owners, smes = world
     _register_all(event, owners, smes)
-    services.set_up_meetings(event, datetime(2026, 3, 18, 14, 0), n_slots=2, n_tables=3)
-    services.schedule_event(event)
+    meeting_ops.set_up_meetings(event, datetime(2026, 3, 18, 14, 0), n_slots=2, n_tables=3)
+    meeting_ops.schedule_event(event)
     auth.login(organizer)
     rows = list(
         csv.reader(
@@ -188,7 +198,7 @@ def test_exports_csv_and_xlsx(world, client, auth, organizer):
             )
         )
     )
-    assert rows[0][0] == "id" and len(rows) == 1 + len(services.event_meetings(event))
+    assert rows[0][0] == "id" and len(rows) == 1 + len(meeting_ops.event_meetings(event))
     wb = load_workbook(io.BytesIO(client.get(f"/events/{event.id}/export/registrations.xlsx").data))
     sheet = wb.active
     assert sheet.max_row == 1 + 6
@@ -200,18 +210,18 @@ def test_outcomes_go_into_the_ledger_and_enterprises_see_only_their_own(
 ):
     event, owners, smes = world
     regs = _register_all(event, owners, smes)
-    services.set_up_meetings(event, datetime(2026, 3, 18, 14, 0), n_slots=2, n_tables=3)
-    services.schedule_event(event)
-    meetings = services.event_meetings(event)
+    meeting_ops.set_up_meetings(event, datetime(2026, 3, 18, 14, 0), n_slots=2, n_tables=3)
+    meeting_ops.schedule_event(event)
+    meetings = meeting_ops.event_meetings(event)
     m = next(x for x in meetings if regs[owners[0][0].id].id in (x.a_id, x.b_id))
-    created = services.record_meeting_outcome(
+    created = meeting_ops.record_meeting_outcome(
         m, attendance="held", stage="contract", deal_type="order", amount=300_000, user=organizer
     )
     assert [o.stage for o in created] == ["contact", "intent", "contract"]
     assert created[-1].demand_enterprise_id == owners[0][0].enterprise_id
     # Recording again adds nothing twice.
     assert (
-        services.record_meeting_outcome(
+        meeting_ops.record_meeting_outcome(
             m, attendance="held", stage="contract", deal_type="order", amount=300_000
         )
         == []
@@ -222,7 +232,7 @@ def test_outcomes_go_into_the_ledger_and_enterprises_see_only_their_own(
     rows, _total = ledger(year=2026, by="chain")
     assert any(r.label == "智能装备与机器人" and r.amount == 300_000 for r in rows)
     with pytest.raises(ServiceError):
-        services.record_meeting_outcome(m, attendance="no_show", stage="intent")
+        meeting_ops.record_meeting_outcome(m, attendance="no_show", stage="intent")
     # A party sees it; a stranger in the same event does not, nor can record.
     other = next(
         x for x in meetings if m.a_id not in (x.a_id, x.b_id) and m.b_id not in (x.a_id, x.b_id)
@@ -246,7 +256,7 @@ def test_outcomes_go_into_the_ledger_and_enterprises_see_only_their_own(
 def test_member_meetings_page_and_request_flow(world, client, auth):
     event, owners, smes = world
     regs = _register_all(event, owners, smes)
-    services.set_up_meetings(event, datetime(2026, 3, 18, 14, 0), n_slots=2, n_tables=3)
+    meeting_ops.set_up_meetings(event, datetime(2026, 3, 18, 14, 0), n_slots=2, n_tables=3)
     owner, sme = owners[0][0], smes[0][0]
     auth.login(owner)
     html = client.get(f"/events/{event.id}/meetings").get_data(as_text=True)
@@ -257,11 +267,11 @@ def test_member_meetings_page_and_request_flow(world, client, auth):
         ).status_code
         == 302
     )
-    rq = services.requests_for(regs[owner.id])[0]
+    rq = meeting_ops.requests_for(regs[owner.id])[0]
     # The requester cannot accept their own request.
     assert auth.post(f"/events/{event.id}/requests/{rq.id}/accept").status_code == 403
     auth.post(f"/events/{event.id}/unavailable", {"slot_ids": [event.slots[0].id]})
-    assert services.unavailable_slots(regs[owner.id]) == {event.slots[0].id}
+    assert meeting_ops.unavailable_slots(regs[owner.id]) == {event.slots[0].id}
     auth.logout()
     auth.login(sme)
     assert auth.post(f"/events/{event.id}/requests/{rq.id}/accept").status_code == 302
@@ -282,19 +292,21 @@ def test_organizer_schedule_page_runs_and_dashboard_shows(world, client, auth, o
     assert auth.post(f"/events/{event.id}/schedule").status_code == 302
     html = client.get(f"/events/{event.id}/meetings").get_data(as_text=True)
     assert "上次排程" in html
-    m = services.event_meetings(event)[0]
+    m = meeting_ops.event_meetings(event)[0]
     free = next(
         (s.id, t.id)
         for s in event.slots
         for t in event.tables
-        if not any(x.slot_id == s.id and x.table_id == t.id for x in services.event_meetings(event))
+        if not any(
+            x.slot_id == s.id and x.table_id == t.id for x in meeting_ops.event_meetings(event)
+        )
         and not any(
             x.slot_id == s.id and {x.a_id, x.b_id} & {m.a_id, m.b_id}
-            for x in services.event_meetings(event)
+            for x in meeting_ops.event_meetings(event)
         )
     )
     auth.post(f"/events/{event.id}/meetings/{m.id}/move", {"slot_id": free[0], "table_id": free[1]})
     assert (m.slot_id, m.table_id) == free and m.pinned
-    services.record_meeting_outcome(m, attendance="held", stage="intent")
+    meeting_ops.record_meeting_outcome(m, attendance="held", stage="intent")
     dash = client.get("/events/dashboard?year=2026").get_data(as_text=True)
     assert "<svg" in dash and "智能装备与机器人" in dash

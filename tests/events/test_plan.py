@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 
 from rongtong.core.services import ServiceError
-from rongtong.events import services
+from rongtong.events import programme, services
 from rongtong.events.models import Event
 from rongtong.extensions import db
 
@@ -38,11 +38,11 @@ def test_budget_cap_counts_the_year_in_shanghai_and_skips_cancelled(make_event):
 
 
 def test_caps_and_targets_are_settings(make_event, admin_user=None):
-    services.set_setting("roadshow_budget_cap", 200_000)
+    programme.set_setting("roadshow_budget_cap", 200_000)
     with pytest.raises(ServiceError, match="¥200,000"):
         make_event(budget=250_000)
-    services.set_setting("matchmaking_target", 12)
-    plan = services.year_plan(2026)
+    programme.set_setting("matchmaking_target", 12)
+    plan = programme.year_plan(2026)
     assert plan.matchmaking.target == 12
     assert plan.roadshow.cap == 200_000
 
@@ -70,7 +70,7 @@ def test_year_plan_counts_and_budgets(make_event):
     make_event(budget=70_000, starts_at=datetime(2026, 2, 8, 9), chain="auto")
     for i in range(3):
         make_event(kind="matchmaking", budget=50_000, starts_at=datetime(2026, 4, 2 + i, 9))
-    plan = services.year_plan(2026)
+    plan = programme.year_plan(2026)
     assert plan.roadshow.count == 2
     assert plan.roadshow.spent == 80_000 and plan.roadshow.planned == 70_000
     assert plan.roadshow.remaining == 850_000
@@ -149,5 +149,5 @@ def test_admin_edits_settings_page(client, auth, make_user):
         },
     )
     assert response.status_code == 302
-    assert services.get_setting("matchmaking_target") == 11
-    assert services.get_setting("roadshow_budget_cap") == 1_200_000
+    assert programme.get_setting("matchmaking_target") == 11
+    assert programme.get_setting("roadshow_budget_cap") == 1_200_000

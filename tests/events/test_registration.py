@@ -3,7 +3,7 @@
 import pytest
 
 from rongtong.core.services import ServiceError
-from rongtong.events import services
+from rongtong.events import registrations as registration_ops
 from rongtong.extensions import db
 from rongtong.mail.models import OutboxMail
 
@@ -30,13 +30,13 @@ def test_capacity_and_waiting_list_moves_up_on_cancellation(make_event, particip
         "waitlisted",
         "waitlisted",
     ]
-    moved = services.cancel_registration(r2)
+    moved = registration_ops.cancel_registration(r2)
     assert moved == [r3]
     assert r3.status == "confirmed" and r4.status == "waitlisted"
-    assert services.confirmed_count(event) == 2
+    assert registration_ops.confirmed_count(event) == 2
     assert any(m.subject.startswith("候补转正") for m in mails("event_registration"))
     # Cancelling a waitlisted one moves nobody.
-    assert services.cancel_registration(r4) == []
+    assert registration_ops.cancel_registration(r4) == []
 
 
 def test_registration_codes_are_unique_and_listings_must_be_own(
@@ -46,14 +46,14 @@ def test_registration_codes_are_unique_and_listings_must_be_own(
     user = make_user()
     foreign = make_listing()
     with pytest.raises(ServiceError, match="本单位已发布"):
-        services.register(event, user.enterprise, user, [foreign])
+        registration_ops.register(event, user.enterprise, user, [foreign])
     own = make_listing(enterprise=user.enterprise)
-    reg = services.register(event, user.enterprise, user, [own])
+    reg = registration_ops.register(event, user.enterprise, user, [own])
     assert reg.listings == [own]
     codes = {participant(event)[1].code for _ in range(5)} | {reg.code}
     assert len(codes) == 6 and all(len(c) == 8 for c in codes)
     with pytest.raises(ServiceError) as info:
-        services.register(event, user.enterprise, user)
+        registration_ops.register(event, user.enterprise, user)
     assert info.value.code == "already_registered"
 
 
@@ -61,7 +61,7 @@ def test_closed_event_refuses_registration(make_event, make_user):
     event = make_event(status="planned")
     user = make_user()
     with pytest.raises(ServiceError) as info:
-        services.register(event, user.enterprise, user)
+        registration_ops.register(event, user.enterprise, user)
     assert info.value.code == "not_open"
 
 
@@ -70,13 +70,13 @@ def test_approval_then_waiting_list(make_event, participant):
     _u1, r1 = participant(event)
     _u2, r2 = participant(event)
     assert r1.status == r2.status == "pending"
-    services.approve(r2)
-    services.approve(r1)
+    registration_ops.approve(r2)
+    registration_ops.approve(r1)
     assert r2.status == "confirmed" and r1.status == "waitlisted"
-    services.cancel_registration(r2)
+    registration_ops.cancel_registration(r2)
     assert r1.status == "confirmed"
     _u3, r3 = participant(event)
-    services.reject(r3)
+    registration_ops.reject(r3)
     assert r3.status == "rejected"
 
 
@@ -84,14 +84,14 @@ def test_check_in_by_code_and_list(make_event, participant):
     event = make_event(capacity=1)
     _u1, r1 = participant(event)
     _u2, r2 = participant(event)
-    services.check_in_by_code(event, r1.code.lower())
+    registration_ops.check_in_by_code(event, r1.code.lower())
     assert r1.checked_in_at is not None
     with pytest.raises(ServiceError):
-        services.check_in(r2)  # waitlisted
+        registration_ops.check_in(r2)  # waitlisted
     with pytest.raises(ServiceError) as info:
-        services.check_in_by_code(event, "NOPE1234")
+        registration_ops.check_in_by_code(event, "NOPE1234")
     assert info.value.status == 404
-    services.check_in(r1, undo=True)
+    registration_ops.check_in(r1, undo=True)
     assert r1.checked_in_at is None
 
 
@@ -100,7 +100,7 @@ def test_pages_register_cancel_and_organizer_checkin(client, auth, make_user, ma
     member = make_user()
     auth.login(member)
     assert auth.post(f"/events/{event.id}/register", {}).status_code == 302
-    reg = services.registration_for(event, member.enterprise_id)
+    reg = registration_ops.registration_for(event, member.enterprise_id)
     assert reg.status == "confirmed"
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
     assert reg.code in page
@@ -108,7 +108,7 @@ def test_pages_register_cancel_and_organizer_checkin(client, auth, make_user, ma
     other = make_user()
     auth.login(other)
     auth.post(f"/events/{event.id}/register", {})
-    assert services.registration_for(event, other.enterprise_id).status == "waitlisted"
+    assert registration_ops.registration_for(event, other.enterprise_id).status == "waitlisted"
     # The waitlisted member does not see the other's code.
     assert reg.code not in client.get(f"/events/{event.id}").get_data(as_text=True)
     auth.logout()
@@ -119,6 +119,6 @@ def test_pages_register_cancel_and_organizer_checkin(client, auth, make_user, ma
     assert reg.checked_in_at is not None
     auth.post(f"/events/{event.id}/registrations/{reg.id}/cancel")
     assert reg.status == "cancelled"
-    assert services.registration_for(event, other.enterprise_id).status == "confirmed"
+    assert registration_ops.registration_for(event, other.enterprise_id).status == "confirmed"
     csv = client.get(f"/events/{event.id}/export/registrations.csv")
     assert csv.status_code == 200 and other.enterprise.name in csv.get_data(as_text=True)

@@ -5,7 +5,10 @@ import pytest
 from flask_migrate import upgrade
 
 from rongtong import create_app
-from rongtong.events import services
+from rongtong.events import invitations as invitation_ops
+from rongtong.events import meetings as meeting_ops
+from rongtong.events import programme
+from rongtong.events import registrations as registration_ops
 from rongtong.events.models import Event
 from rongtong.extensions import db
 from rongtong.listings.models import Listing
@@ -32,7 +35,7 @@ def seeded_app(tmp_path_factory):
 
 def test_past_year_is_held_with_outcomes(seeded_app):
     with seeded_app.app_context():
-        plan = services.year_plan(2025)
+        plan = programme.year_plan(2025)
         assert plan.roadshow.count == 12 and all(len(m.roadshows) == 1 for m in plan.months)
         assert plan.matchmaking.count >= plan.matchmaking.target == 10
         assert plan.roadshow.spent <= plan.roadshow.cap
@@ -45,7 +48,7 @@ def test_past_year_is_held_with_outcomes(seeded_app):
 
 def test_next_year_is_planned_within_caps_and_targets(seeded_app):
     with seeded_app.app_context():
-        plan = services.year_plan(2026)
+        plan = programme.year_plan(2026)
         assert plan.roadshow.count == 12
         chains = [m.roadshows[0].chain_id for m in plan.months]
         assert len(set(chains)) == 12
@@ -74,9 +77,9 @@ def test_an_open_seeded_event_runs_end_to_end(seeded_app):
             .first()
         )
         assert event is not None and event.slots
-        suggestions = services.suggestions(event)
+        suggestions = invitation_ops.suggestions(event)
         assert suggestions and suggestions[0].score > 0 and suggestions[0].reasons
-        services.invite(event, [s.enterprise.id for s in suggestions[:6]])
+        invitation_ops.invite(event, [s.enterprise.id for s in suggestions[:6]])
         for s in suggestions[:12]:
             listings = (
                 db.session.execute(
@@ -87,7 +90,7 @@ def test_an_open_seeded_event_runs_end_to_end(seeded_app):
                 .scalars()
                 .all()
             )
-            services.register(event, s.enterprise, None, listings)
-        result = services.schedule_event(event)
+            registration_ops.register(event, s.enterprise, None, listings)
+        result = meeting_ops.schedule_event(event)
         assert result.meetings and 0 < result.score <= result.bound
         db.session.rollback()

@@ -107,14 +107,16 @@ def test_confidential_only_for_verified_members(
 ):
     listing = make_listing(confidential="内部目标：年产 20 万件")
     assert "内部目标" not in client.get(f"/listings/{listing.id}").get_data(as_text=True)
+    # A challenge's details are shown (and the showing logged) through the reveal button.
+    reveal = f"/listings/{listing.id}/confidential"
     auth.login(make_user(enterprise=make_enterprise(verified=False)))
-    assert "内部目标" not in client.get(f"/listings/{listing.id}").get_data(as_text=True)
+    assert "内部目标" not in auth.post(reveal).get_data(as_text=True)
     auth.logout()
     # A challenge's details: only after the member's enterprise accepted its terms (揭榜).
     auth.login(make_user())
-    assert "内部目标" not in client.get(f"/listings/{listing.id}").get_data(as_text=True)
+    assert "内部目标" not in auth.post(reveal).get_data(as_text=True)
     auth.post(f"/listings/{listing.id}/terms", {"accept": "y"})
-    assert "内部目标" in client.get(f"/listings/{listing.id}").get_data(as_text=True)
+    assert "内部目标" in auth.post(reveal).get_data(as_text=True)
     # A capability's: to every verified member.
     capability = make_listing(kind="capability", confidential="产能：月产 5 万件")
     assert "产能：月产" in client.get(f"/listings/{capability.id}").get_data(as_text=True)

@@ -160,7 +160,7 @@ def test_confidential_details_only_after_the_terms(
     headers = api_token(member)
     db.session.commit()
     auth.login(member)
-    assert secret not in client.get(f"/listings/{challenge.id}").get_data(as_text=True)
+    assert secret not in auth.post(f"/listings/{challenge.id}/confidential").get_data(as_text=True)
     assert (
         client.get(f"{API}/listings/{challenge.id}", headers=headers).get_json()["confidential"]
         is None
@@ -171,23 +171,23 @@ def test_confidential_details_only_after_the_terms(
     assert not services.has_accepted_terms(member, challenge)
     response = auth.post(f"/listings/{challenge.id}/terms", {"accept": "y"})
     assert response.status_code == 302
-    assert secret in client.get(f"/listings/{challenge.id}").get_data(as_text=True)
+    assert secret in auth.post(f"/listings/{challenge.id}/confidential").get_data(as_text=True)
     auth.logout()
 
     # A colleague of the same enterprise sees them too (the enterprise accepted), logged.
     colleague = make_user(enterprise=member.enterprise, name="同事甲")
     auth.login(colleague)
-    assert secret in client.get(f"/listings/{challenge.id}").get_data(as_text=True)
+    assert secret in auth.post(f"/listings/{challenge.id}/confidential").get_data(as_text=True)
     auth.logout()
     # Another verified SME has not accepted: nothing.
     auth.login(proposer())
-    assert secret not in client.get(f"/listings/{challenge.id}").get_data(as_text=True)
+    assert secret not in auth.post(f"/listings/{challenge.id}/confidential").get_data(as_text=True)
     auth.logout()
     # A verified large firm cannot propose, so cannot accept the terms.
     large = make_user(enterprise=make_enterprise(kind="large", tier=None))
     auth.login(large)
     assert auth.post(f"/listings/{challenge.id}/terms", {"accept": "y"}).status_code == 403
-    assert secret not in client.get(f"/listings/{challenge.id}").get_data(as_text=True)
+    assert secret not in auth.post(f"/listings/{challenge.id}/confidential").get_data(as_text=True)
     auth.logout()
 
     # The owner sees who has seen them (and never logs its own views).

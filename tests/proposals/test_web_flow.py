@@ -58,7 +58,7 @@ def test_propose_review_decide_and_award_through_the_pages(
     assert "电池托盘激光焊接变形控制" in notice[0].subject and notice[0].html_body
 
     # Terms accepted: the confidential details show, and the showing is logged.
-    page = client.get(f"/listings/{challenge.id}").get_data(as_text=True)
+    page = auth.post(f"/listings/{challenge.id}/confidential").get_data(as_text=True)
     assert "内部目标：年产 20 万件" in page
     assert "本单位的揭榜方案" in page and f"/proposals/{mine.id}" in page
     views = db.session.execute(db.select(ConfidentialView)).scalars().all()

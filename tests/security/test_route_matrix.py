@@ -9,6 +9,8 @@ from datetime import datetime
 import pytest
 
 from rongtong.enterprises import services as enterprises
+from rongtong.events import meetings as meeting_ops
+from rongtong.events import registrations as registration_ops
 from rongtong.events import services as events
 from rongtong.events.models import Event, Meeting
 from rongtong.extensions import db
@@ -65,12 +67,12 @@ def world(app, make_user, make_enterprise, make_listing, api_token):
             },
         )
         event.status = "open"
-        reg_owner = events.register(event, owner.enterprise, owner)
-        reg_proposer = events.register(event, proposer.enterprise, proposer)
-        events.set_up_meetings(event, datetime(2027, 3, 18, 14), 2, 2)
-        request = events.request_meeting(reg_owner, reg_proposer, "想聊聊焊接方案")
-        events.respond_to_request(request, True)
-        events.schedule_event(event)
+        reg_owner = registration_ops.register(event, owner.enterprise, owner)
+        reg_proposer = registration_ops.register(event, proposer.enterprise, proposer)
+        meeting_ops.set_up_meetings(event, datetime(2027, 3, 18, 14), 2, 2)
+        request = meeting_ops.request_meeting(reg_owner, reg_proposer, "想聊聊焊接方案")
+        meeting_ops.respond_to_request(request, True)
+        meeting_ops.schedule_event(event)
         mail = queue_mail(key="matrix", purpose="test", to=owner.email, subject="s", text="t")
         join_request = enterprises.request_to_join(make_user(enterprise=None), owner.enterprise)
     db.session.flush()
@@ -277,6 +279,7 @@ def _posts(ids):
         ("listings.renew", f"/listings/{L}/renew", owner_side),
         ("listings.unpublish", f"/listings/{L}/unpublish", organizers),
         ("listings.create", "/listings/new", {"other", "owner"}),
+        ("listings.reveal", f"/listings/{L}/confidential", {"owner", "organizer", "admin"}),
         (
             "matches.not_relevant",
             f"/listings/{L}/matches/{ids['capability_id']}/not-relevant",

@@ -3,6 +3,7 @@
 import re
 from datetime import datetime
 
+from rongtong.events import registrations as registration_ops
 from rongtong.events import services as events
 from rongtong.events.models import Event
 from rongtong.extensions import db
@@ -83,7 +84,7 @@ def test_payloads_are_inert_everywhere(app, make_user, make_enterprise, make_lis
             },
         )
         event.status = "open"
-        events.register(event, owner.enterprise, owner)
+        registration_ops.register(event, owner.enterprise, owner)
     db.session.flush()
 
     pages = [
