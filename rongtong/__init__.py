@@ -74,6 +74,8 @@ def _finish_config(app: Flask, overrides: Mapping) -> None:
             key_file.write_text(secrets.token_urlsafe(48))
             key_file.chmod(0o600)
         app.config["SECRET_KEY"] = key_file.read_text().strip()
+    if not (app.config.get("DEVELOPMENT") or app.config.get("TESTING")):
+        _refuse_weak_secret(app.config["SECRET_KEY"])
     seed = app.config["SEED_DATA_DIR"]
     app.config["MATCHING_USER_DICT"] = app.config.get("MATCHING_USER_DICT") or os.path.join(
         seed, "matching", "industry_dict.txt"
@@ -86,6 +88,21 @@ def _finish_config(app: Flask, overrides: Mapping) -> None:
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
             "connect_args": {"timeout": 15},
         }
+
+
+#: Values from examples and documentation that must never sign a production session.
+_PLACEHOLDER_SECRETS = ("change-me", "changeme", "secret", "example", "your-")
+
+
+def _refuse_weak_secret(key: str) -> None:
+    """Production signs sessions and links with this key: a guessable one forges them."""
+    lowered = key.lower()
+    if len(key) < 32 or any(lowered.startswith(p) for p in _PLACEHOLDER_SECRETS):
+        msg = (
+            "RONGTONG_SECRET_KEY is a placeholder or shorter than 32 characters; set a random "
+            "one, e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'."
+        )
+        raise RuntimeError(msg)
 
 
 @event.listens_for(Engine, "connect")

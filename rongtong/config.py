@@ -37,12 +37,19 @@ class DefaultConfig:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
     LOGIN_RATE_LIMIT_IP = "20 per 5 minutes"
-    LOGIN_RATE_LIMIT_ACCOUNT = "5 per 5 minutes"
+    #: Failed log-ins per account from one address, and per account from anywhere: the
+    #: first stops a guesser quickly without locking the owner (elsewhere) out; the second
+    #: caps a guess spread over many addresses.
+    LOGIN_RATE_LIMIT_ACCOUNT_IP = "5 per 5 minutes"
+    LOGIN_RATE_LIMIT_ACCOUNT = "30 per hour"
     #: Seconds a password-reset link stays valid; it also dies once the password changes.
     PASSWORD_RESET_MAX_AGE = 60 * 60
     #: Requests for a reset link, every attempt counted (each may send a mail).
     RESET_REQUEST_RATE_LIMIT_IP = "10 per hour"
-    RESET_REQUEST_RATE_LIMIT_EMAIL = "3 per hour"
+    RESET_REQUEST_RATE_LIMIT_EMAIL_IP = "3 per hour"
+    RESET_REQUEST_RATE_LIMIT_EMAIL = "10 per day"
+    #: Remember-me cookies end after this many seconds (Flask-Login's default is a year).
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
 
     #: Enterprise names at or above this similarity (0–100) are flagged as near-duplicates.
     DUPLICATE_NAME_THRESHOLD = 90

@@ -104,6 +104,7 @@ def edit(enterprise_id: int):
         if other is not None and other.id != enterprise.id:
             form.credit_code.errors.append(_("该统一社会信用代码已被其他单位使用。"))
         else:
+            was_verified = enterprise.verified
             services.apply_profile(
                 enterprise,
                 {
@@ -119,9 +120,18 @@ def edit(enterprise_id: int):
                     "contact_email": (form.contact_email.data or "").strip().lower(),
                     "contact_mobile": form.contact_mobile.data or "",
                 },
+                reviewed=current_user.is_organizer,
             )
             db.session.commit()
             flash(_("单位资料已保存。"), "success")
+            if was_verified and not enterprise.verified:
+                flash(
+                    _(
+                        "单位名称、信用代码、类型或梯度已更改，需平台重新审核；"
+                        "审核通过前不能发布、揭榜或报名活动。"
+                    ),
+                    "warning",
+                )
             return redirect(url_for("enterprises.detail", enterprise_id=enterprise.id))
     return render_template("enterprises/edit.html", form=form, enterprise=enterprise)
 

@@ -288,7 +288,9 @@ def import_enterprises(rows, *, actor=None) -> ImportReport:
         verified = data.pop("verified", None)
         enterprise = find_by_credit_code(data["credit_code"])
         created = enterprise is None
-        enterprise = apply_profile(enterprise or Enterprise(), {**ENTERPRISE_DEFAULTS, **data})
+        enterprise = apply_profile(
+            enterprise or Enterprise(), {**ENTERPRISE_DEFAULTS, **data}, reviewed=True
+        )
         if verified and not enterprise.verified:
             if actor is not None:
                 verify_enterprise(enterprise, actor)
