@@ -217,3 +217,40 @@ def test_seed_outside_development_creates_no_demo_account(app, tmp_path):
     finally:
         app.config.update(TESTING=True)
     assert db.session.scalar(db.select(db.func.count(User.id))) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("张三\r\nBcc: victim@example.cn", "不能换行"),
+        ("发票\u202egpj.exe", "改变文字方向"),
+        ("广州\x0b某公司", "控制字符"),
+    ],
+    ids=["crlf", "bidi", "control"],
+)
+def test_names_refuse_line_breaks_bidi_and_control_characters(
+    client, auth, make_user, name, message
+):
+    user = make_user()
+    enterprise = user.enterprise
+    auth.login(user)
+    response = client.post(
+        f"/enterprises/{enterprise.id}/edit", data=_edit_data(client, enterprise, name=name)
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message in html
+    db.session.refresh(enterprise)
+    assert enterprise.name != name
+
+
+def test_multiline_text_keeps_its_line_breaks(client, auth, make_user):
+    user = make_user()
+    enterprise = user.enterprise
+    auth.login(user)
+    client.post(
+        f"/enterprises/{enterprise.id}/edit",
+        data=_edit_data(client, enterprise, description="第一行\r\n第二行"),
+    )
+    db.session.refresh(enterprise)
+    assert "第二行" in enterprise.description and enterprise.verified
