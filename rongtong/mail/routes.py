@@ -58,6 +58,8 @@ def detail(mail_id: int):
         mail=mail,
         text_body=redact(mail.text_body),
         html_body=redact(mail.html_body),
+        # List-Unsubscribe carries the same signed link as the body.
+        headers={name: redact(str(value)) for name, value in (mail.headers or {}).items()},
     )
 
 

@@ -254,3 +254,21 @@ def test_multiline_text_keeps_its_line_breaks(client, auth, make_user):
     )
     db.session.refresh(enterprise)
     assert "第二行" in enterprise.description and enterprise.verified
+
+
+def test_admin_outbox_redacts_signed_links_in_headers(client, auth, make_user):
+    from rongtong.mail.services import queue_mail
+
+    secret = "eyJ1IjoxMjN9.aBcDeF.0123456789abcdefXYZ_-"
+    mail = queue_mail(
+        key="t:unsub",
+        purpose="digest",
+        to="reader@example.cn",
+        subject="摘要",
+        text="正文",
+        headers={"List-Unsubscribe": f"<https://x.example/unsubscribe/{secret}>"},
+    )
+    auth.login(make_user(role="admin"))
+    page = client.get(f"/admin/outbox/{mail.id}").get_data(as_text=True)
+    assert "List-Unsubscribe" in page
+    assert secret not in page
