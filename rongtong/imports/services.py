@@ -324,7 +324,7 @@ def import_listings(rows, *, actor=None) -> ImportReport:
         created = listing is None
         listing = apply_listing(listing or Listing(), data, user=actor)
         if status is not None:
-            set_status(listing, status)
+            set_status(listing, status, new=created)
         db.session.flush()
         return created
 

@@ -272,3 +272,22 @@ def test_admin_outbox_redacts_signed_links_in_headers(client, auth, make_user):
     page = client.get(f"/admin/outbox/{mail.id}").get_data(as_text=True)
     assert "List-Unsubscribe" in page
     assert secret not in page
+
+
+def test_an_awarded_challenge_cannot_be_published_again(client, auth, make_user, make_listing):
+    from rongtong.core.services import ServiceError
+    from rongtong.listings import services as listing_services
+
+    owner = make_user()
+    listing = make_listing(kind="challenge", enterprise=owner.enterprise)
+    listing_services.set_status(listing, "awarded")
+    db.session.flush()
+    with pytest.raises(ServiceError):
+        listing_services.publish_listing(listing)
+    auth.login(owner)
+    client.post(f"/listings/{listing.id}/publish", data={"csrf_token": csrf_token(client, "/")})
+    db.session.refresh(listing)
+    assert listing.status == "awarded"
+    for status in ("published", "draft", "closed"):
+        with pytest.raises(ServiceError):
+            listing_services.set_status(listing, status)
