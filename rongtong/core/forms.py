@@ -2,7 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import ValidationError as WTFValidationError
 
 from ..extensions import db
@@ -73,6 +80,9 @@ def flash_form_errors(form) -> None:
             flash(str(error), "error")
 
 
+INT32_MAX = 2**31 - 1
+
+
 class Form(FlaskForm):
     """Every form of the platform: text fields refuse control and bidi characters, and
     single-line fields refuse line breaks, whatever the feature's own validators say."""
@@ -80,6 +90,15 @@ class Form(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         for field in self:
+            # Ids and amounts are 32-bit integers in the database: a larger number typed
+            # into any form is a field error, never an overflow there.
+            if (
+                isinstance(field, IntegerField)
+                and isinstance(field.data, int)
+                and not -INT32_MAX <= field.data <= INT32_MAX
+            ):
+                field.errors = [*field.errors, str(_l("数值超出允许范围。"))]
+                ok = False
             if isinstance(field, StringField) and isinstance(field.data, str):
                 try:
                     v.check_plain_text(field.data, multiline=isinstance(field, TextAreaField))

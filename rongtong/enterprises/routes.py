@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from ..core.auth import organizer_required
 from ..core.forms import select_choices, taxonomy_choices
+from ..core.params import page_arg
 from ..core.services import ServiceError, find_term
 from ..extensions import db
 from ..listings.models import Listing
@@ -39,9 +40,7 @@ def index():
         ids = services.search_ids(q)
         stmt = stmt.where(Enterprise.id.in_(ids))
     stmt = stmt.order_by(Enterprise.name)
-    page = db.paginate(
-        stmt, page=request.args.get("page", 1, type=int), per_page=30, error_out=False
-    )
+    page = db.paginate(stmt, page=page_arg(), per_page=30, error_out=False)
     return render_template(
         "enterprises/index.html",
         page=page,

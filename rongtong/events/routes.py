@@ -14,8 +14,8 @@ from flask_login import current_user, login_required
 
 from ..core.auth import admin_required, member_required, organizer_required
 from ..core.forms import select_choices
+from ..core.params import year_arg
 from ..core.services import ServiceError, find_term
-from ..core.time import local_today
 from ..extensions import db
 from ..listings.models import Listing
 from ..taxonomy.models import Category, Chain
@@ -59,7 +59,7 @@ def _fail(exc: ServiceError) -> None:
 
 @bp.get("/")
 def index():
-    year = request.args.get("year", type=int) or local_today().year
+    year = year_arg()
     events = services.visible_events(current_user, year)
     return render_template("events/index.html", events=events, year=year, services=services)
 
@@ -105,7 +105,7 @@ def plan(year: int):
 @bp.get("/dashboard")
 @organizer_required
 def dashboard():
-    year = request.args.get("year", type=int) or local_today().year
+    year = year_arg()
     d = services.dashboard(year)
     stage_names = {"contact": _("对接"), "intent": _("意向"), "contract": _("合同")}
 

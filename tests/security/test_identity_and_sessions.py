@@ -291,3 +291,16 @@ def test_an_awarded_challenge_cannot_be_published_again(client, auth, make_user,
     for status in ("published", "draft", "closed"):
         with pytest.raises(ServiceError):
             listing_services.set_status(listing, status)
+
+
+def test_any_form_refuses_an_integer_beyond_the_database_range(app):
+    from werkzeug.datastructures import MultiDict
+
+    from rongtong.events.forms import RequestForm
+
+    with app.test_request_context(method="POST"):
+        form = RequestForm(
+            formdata=MultiDict({"recipient_id": "99999999999999999999"}), meta={"csrf": False}
+        )
+        assert form.validate() is False
+        assert "数值超出允许范围。" in form.recipient_id.errors
