@@ -85,8 +85,13 @@ class DefaultConfig:
     MAIL_RETRY_SECONDS = 60
     #: A claim older than this belonged to a sender that died; another may take the mail.
     MAIL_CLAIM_SECONDS = 600
-    #: Links in mail and other places without a request to take the host from.
-    PUBLIC_URL = "http://127.0.0.1:5000"
+    #: The one base of every link in mail and exports; a request's Host is never used.
+    #: Production must set it (RONGTONG_PUBLIC_URL); ``make run`` records its port's URL in
+    #: the instance folder so that every command of that instance (the scheduler, ``flask
+    #: digest preview``) links to where it serves.
+    PUBLIC_URL: str | None = None
+    #: Hosts that requests may name besides PUBLIC_URL's (production answers 400 to others).
+    EXTRA_TRUSTED_HOSTS: tuple[str, ...] = ()
     DIGEST_MIN_SCORE = 0.2  # the platform's floor; members may ask for more
     DIGEST_MAX_MATCHES = 5  # the best new ones; the rest wait for the next digest
     DIGEST_UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 180

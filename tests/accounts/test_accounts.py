@@ -217,7 +217,8 @@ def test_session_cookie_flags_in_production(tmp_path):
         {
             "SECRET_KEY": "x" * 48,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
-            "DEVELOPMENT": False,  # whatever the environment says
+            "DEVELOPMENT": False,
+            "PUBLIC_URL": "https://rongtong.example.cn",  # whatever the environment says
         }
     )
     assert isinstance(app, Flask)

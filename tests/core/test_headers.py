@@ -22,6 +22,7 @@ def test_hsts_outside_development(tmp_path):
             "SECRET_KEY": "x" * 48,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/h.db",
             "DEVELOPMENT": False,
+            "PUBLIC_URL": "https://rongtong.example.cn",
         }
     )
     response = app.test_client().get("/healthz")

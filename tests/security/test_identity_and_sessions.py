@@ -188,6 +188,7 @@ def test_production_refuses_a_placeholder_secret_key(tmp_path, key):
                 "SECRET_KEY": key,
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
                 "DEVELOPMENT": False,
+                "PUBLIC_URL": "https://rongtong.example.cn",
             }
         )
 
@@ -199,6 +200,7 @@ def test_production_starts_with_a_random_secret_key(tmp_path):
             "SECRET_KEY": "Jd8s-2kq9Vx_fL0pQm4nR7tY1uW3zA5cE6gH",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
             "DEVELOPMENT": False,
+            "PUBLIC_URL": "https://rongtong.example.cn",
         }
     )
     assert isinstance(app, Flask)
@@ -304,3 +306,48 @@ def test_any_form_refuses_an_integer_beyond_the_database_range(app):
         )
         assert form.validate() is False
         assert "数值超出允许范围。" in form.recipient_id.errors
+
+
+def _production_app(tmp_path, **config):
+    return create_app(
+        {
+            "SECRET_KEY": "Jd8s-2kq9Vx_fL0pQm4nR7tY1uW3zA5cE6gH",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
+            "DEVELOPMENT": False,
+            **config,
+        }
+    )
+
+
+@pytest.mark.nodb
+def test_production_refuses_to_start_without_public_url(tmp_path, monkeypatch):
+    monkeypatch.delenv("RONGTONG_PUBLIC_URL", raising=False)
+    with pytest.raises(RuntimeError, match="RONGTONG_PUBLIC_URL"):
+        _production_app(tmp_path)
+
+
+@pytest.mark.nodb
+def test_production_answers_400_to_an_unknown_host(tmp_path):
+    app = _production_app(tmp_path, PUBLIC_URL="https://rongtong.example.cn")
+    client = app.test_client()
+    assert client.get("/healthz", base_url="https://rongtong.example.cn").status_code == 200
+    assert client.get("/healthz", base_url="https://evil.example").status_code == 400
+
+
+@pytest.mark.nodb
+def test_development_links_follow_the_recorded_public_url(tmp_path, monkeypatch):
+    from rongtong.mail.services import external_url
+
+    (tmp_path / "public_url").write_text("http://127.0.0.1:5600\n")  # as make run writes it
+    monkeypatch.setenv("RONGTONG_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("RONGTONG_PUBLIC_URL", raising=False)
+    dev = create_app(
+        {
+            "DEVELOPMENT": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/d.db",
+            "SECRET_KEY": "x" * 48,
+        }
+    )
+    assert dev.config["PUBLIC_URL"] == "http://127.0.0.1:5600"
+    with dev.test_request_context("/", base_url="http://attacker.example"):
+        assert external_url("main.home") == "http://127.0.0.1:5600/"
