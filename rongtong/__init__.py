@@ -74,6 +74,9 @@ def _finish_config(app: Flask, overrides: Mapping) -> None:
             key_file.write_text(secrets.token_urlsafe(48))
             key_file.chmod(0o600)
         app.config["SECRET_KEY"] = key_file.read_text().strip()
+    if not (app.config.get("DEVELOPMENT") or app.config.get("TESTING")):
+        _refuse_weak_secret(app.config["SECRET_KEY"])
+    _public_url(app)
     seed = app.config["SEED_DATA_DIR"]
     app.config["MATCHING_USER_DICT"] = app.config.get("MATCHING_USER_DICT") or os.path.join(
         seed, "matching", "industry_dict.txt"
@@ -86,6 +89,48 @@ def _finish_config(app: Flask, overrides: Mapping) -> None:
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
             "connect_args": {"timeout": 15},
         }
+
+
+def _public_url(app: Flask) -> None:
+    """PUBLIC_URL from the config, else (development) the instance's recorded one.
+
+    Production refuses to start without it and trusts only its host: links in mail to other
+    firms must never follow a Host header a client chose.
+    """
+    from urllib.parse import urlsplit
+
+    url = app.config.get("PUBLIC_URL")
+    recorded = Path(app.instance_path) / "public_url"
+    if not url and recorded.exists():
+        url = recorded.read_text().strip()
+    production = not (app.config.get("DEVELOPMENT") or app.config.get("TESTING"))
+    if not url:
+        if production:
+            msg = "Set RONGTONG_PUBLIC_URL (the https address users reach the platform at)."
+            raise RuntimeError(msg)
+        url = "http://127.0.0.1:5000"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        msg = f"RONGTONG_PUBLIC_URL {url!r} is not an http(s) URL."
+        raise RuntimeError(msg)
+    app.config["PUBLIC_URL"] = url.rstrip("/")
+    if production and not app.config.get("TRUSTED_HOSTS"):
+        app.config["TRUSTED_HOSTS"] = [parts.hostname, *app.config["EXTRA_TRUSTED_HOSTS"]]
+
+
+#: Values from examples and documentation that must never sign a production session.
+_PLACEHOLDER_SECRETS = ("change-me", "changeme", "secret", "example", "your-")
+
+
+def _refuse_weak_secret(key: str) -> None:
+    """Production signs sessions and links with this key: a guessable one forges them."""
+    lowered = key.lower()
+    if len(key) < 32 or any(lowered.startswith(p) for p in _PLACEHOLDER_SECRETS):
+        msg = (
+            "RONGTONG_SECRET_KEY is a placeholder or shorter than 32 characters; set a random "
+            "one, e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'."
+        )
+        raise RuntimeError(msg)
 
 
 @event.listens_for(Engine, "connect")

@@ -37,12 +37,19 @@ class DefaultConfig:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
     LOGIN_RATE_LIMIT_IP = "20 per 5 minutes"
-    LOGIN_RATE_LIMIT_ACCOUNT = "5 per 5 minutes"
+    #: Failed log-ins per account from one address, and per account from anywhere: the
+    #: first stops a guesser quickly without locking the owner (elsewhere) out; the second
+    #: caps a guess spread over many addresses.
+    LOGIN_RATE_LIMIT_ACCOUNT_IP = "5 per 5 minutes"
+    LOGIN_RATE_LIMIT_ACCOUNT = "30 per hour"
     #: Seconds a password-reset link stays valid; it also dies once the password changes.
     PASSWORD_RESET_MAX_AGE = 60 * 60
     #: Requests for a reset link, every attempt counted (each may send a mail).
     RESET_REQUEST_RATE_LIMIT_IP = "10 per hour"
-    RESET_REQUEST_RATE_LIMIT_EMAIL = "3 per hour"
+    RESET_REQUEST_RATE_LIMIT_EMAIL_IP = "3 per hour"
+    RESET_REQUEST_RATE_LIMIT_EMAIL = "10 per day"
+    #: Remember-me cookies end after this many seconds (Flask-Login's default is a year).
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
 
     #: Enterprise names at or above this similarity (0–100) are flagged as near-duplicates.
     DUPLICATE_NAME_THRESHOLD = 90
@@ -78,8 +85,13 @@ class DefaultConfig:
     MAIL_RETRY_SECONDS = 60
     #: A claim older than this belonged to a sender that died; another may take the mail.
     MAIL_CLAIM_SECONDS = 600
-    #: Links in mail and other places without a request to take the host from.
-    PUBLIC_URL = "http://127.0.0.1:5000"
+    #: The one base of every link in mail and exports; a request's Host is never used.
+    #: Production must set it (RONGTONG_PUBLIC_URL); ``make run`` records its port's URL in
+    #: the instance folder so that every command of that instance (the scheduler, ``flask
+    #: digest preview``) links to where it serves.
+    PUBLIC_URL: str | None = None
+    #: Hosts that requests may name besides PUBLIC_URL's (production answers 400 to others).
+    EXTRA_TRUSTED_HOSTS: tuple[str, ...] = ()
     DIGEST_MIN_SCORE = 0.2  # the platform's floor; members may ask for more
     DIGEST_MAX_MATCHES = 5  # the best new ones; the rest wait for the next digest
     DIGEST_UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 180

@@ -76,7 +76,11 @@ def seed_all(seed_dir: Path, *, echo=lambda msg: None) -> None:
                     echo(f"  {path.name}:{line} {field}: {message}")
                 msg = f"seed file {path} has bad rows"
                 raise click.ClickException(msg)
-    echo(f"demo users: {seed_users(seed_dir / 'users.jsonl')}")
+    if current_app.config.get("DEVELOPMENT") or current_app.config.get("TESTING"):
+        echo(f"demo users: {seed_users(seed_dir / 'users.jsonl')}")
+    else:
+        # Their passwords are published in the README: never an account outside development.
+        echo("demo users: none (only with RONGTONG_DEVELOPMENT=1)")
     from .events.seeding import load_events
 
     load_events(seed_dir, echo=echo)

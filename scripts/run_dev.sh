@@ -5,6 +5,9 @@ set -euo pipefail
 FLASK=${FLASK:-".venv/bin/flask --app wsgi"}
 PORT=${PORT:-5000}
 export RONGTONG_PUBLIC_URL=${RONGTONG_PUBLIC_URL:-"http://127.0.0.1:${PORT}"}
+# Every later command of this instance (flask digest preview, a scheduler started by hand)
+# links to where it serves, without the variable.
+mkdir -p instance && printf '%s\n' "$RONGTONG_PUBLIC_URL" > instance/public_url
 
 $FLASK scheduler run &
 scheduler=$!

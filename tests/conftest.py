@@ -51,7 +51,7 @@ def _reset_database(url: str) -> None:
 
 TEST_CONFIG = {
     "TESTING": True,
-    "SECRET_KEY": "test-secret-not-for-production",
+    "SECRET_KEY": "rongtong-tests-only-not-for-production-5f2c9a",
     "PASSWORD_ARGON2_TIME_COST": 1,
     "PASSWORD_ARGON2_MEMORY_COST": 64,
     "PASSWORD_ARGON2_PARALLELISM": 1,

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -10,7 +9,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from ..core.forms import TOO_LONG, TaxonomySelect, wrap
+from ..core.forms import TOO_LONG, Form, TaxonomySelect, wrap
 from ..core.validators import validate_credit_code
 from ..enterprises.forms import JOIN_MESSAGE
 
@@ -29,7 +28,7 @@ def _email_field() -> EmailField:
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         _l("邮箱"), validators=[DataRequired(_l("请填写邮箱。")), Length(max=254, message=TOO_LONG)]
     )
@@ -38,7 +37,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("登录"))
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     email = _email_field()
     name = StringField(
         _l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=80, message=TOO_LONG)]
@@ -70,7 +69,7 @@ class RegisterForm(FlaskForm):
     submit = SubmitField(_l("注册"))
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     """A new password, typed twice: changing it and resetting it by mail."""
 
     password = PasswordField(
@@ -86,7 +85,7 @@ class ChangePasswordForm(NewPasswordForm):
     submit = SubmitField(_l("修改密码"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = _email_field()
     submit = SubmitField(_l("发送重置链接"))
 
@@ -95,7 +94,7 @@ class ResetPasswordForm(NewPasswordForm):
     submit = SubmitField(_l("设置新密码"))
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(
         _l("令牌用途"),
         validators=[DataRequired(_l("请填写令牌用途。")), Length(max=80, message=TOO_LONG)],
@@ -103,5 +102,5 @@ class TokenForm(FlaskForm):
     submit = SubmitField(_l("生成令牌"))
 
 
-class LocaleForm(FlaskForm):
+class LocaleForm(Form):
     submit = SubmitField(_l("切换"))

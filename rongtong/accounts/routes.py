@@ -10,6 +10,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.forms import select_choices
@@ -38,6 +39,12 @@ def _account_key() -> str:
     return "login-account:" + services.normalize_email(request.form.get("email", ""))
 
 
+def _account_ip_key() -> str:
+    # Failures from one address lock that address out of the account, not the owner
+    # elsewhere; the slower per-account limit above still caps a distributed guess.
+    return f"{_account_key()}:{get_remote_address()}"
+
+
 def _failed(response) -> bool:
     """Count only attempts that did not log in."""
     return response.status_code != 302
@@ -46,6 +53,12 @@ def _failed(response) -> bool:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT_IP"], methods=["POST"], deduct_when=_failed
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT_ACCOUNT_IP"],
+    key_func=_account_ip_key,
+    methods=["POST"],
+    deduct_when=_failed,
 )
 @limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT_ACCOUNT"],
@@ -72,6 +85,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # The session lives in a signed cookie: a copy saved before logout would still be
+    # accepted, so the server ends the session version it carries.
+    services.end_sessions(current_user)
     logout_user()
     session.clear()
     flash(_("您已退出登录。"), "info")
@@ -82,8 +98,17 @@ def _reset_email_key() -> str:
     return "password-reset-email:" + services.normalize_email(request.form.get("email", ""))
 
 
+def _reset_email_ip_key() -> str:
+    return f"{_reset_email_key()}:{get_remote_address()}"
+
+
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RESET_REQUEST_RATE_LIMIT_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["RESET_REQUEST_RATE_LIMIT_EMAIL_IP"],
+    key_func=_reset_email_ip_key,
+    methods=["POST"],
+)
 @limiter.limit(
     lambda: current_app.config["RESET_REQUEST_RATE_LIMIT_EMAIL"],
     key_func=_reset_email_key,
@@ -130,8 +155,18 @@ def register():
     if form.validate_on_submit():
         existing = enterprise_services.find_by_credit_code(form.credit_code.data)
         if services.email_taken(form.email.data):
-            form.email.errors.append(_("该邮箱已注册。"))
-        elif existing is not None and not form.join.data:
+            # Say nothing here about whether the address has an account: its owner is
+            # told by mail instead (login and the reset request reveal nothing either).
+            services.notify_registration_attempt(form.email.data)
+            flash(
+                _(
+                    "我们已向 %(email)s 发送了一封邮件，请查收并按邮件提示继续。",
+                    email=form.email.data,
+                ),
+                "info",
+            )
+            return redirect(url_for("accounts.login"))
+        if existing is not None and not form.join.data:
             form.credit_code.errors.append(
                 _(
                     "该统一社会信用代码已注册。如果您是该单位的员工，请勾选下方“申请加入该单位”，"

@@ -118,8 +118,19 @@ def email_taken(email: str) -> bool:
 
 
 def change_password(user: User, new_password: str) -> None:
-    """Set a new password and end the user's other sessions."""
+    """Set a new password; end the user's sessions and revoke the API tokens.
+
+    Whoever knew the old password may have made a token with it: a token that outlived
+    the change would keep that access.
+    """
     user.password_hash = hash_password(new_password)
+    end_sessions(user)
+    for token in user.tokens:
+        revoke_api_token(token)
+
+
+def end_sessions(user: User) -> None:
+    """Void every session and remember-me cookie of ``user`` (they carry the version)."""
     user.session_version += 1
 
 
@@ -172,6 +183,34 @@ def user_for_password_reset_token(token: str) -> User:
     ):
         raise invalid
     return user
+
+
+def notify_registration_attempt(email: str) -> None:
+    """Mail the owner of ``email`` that someone tried to register with it.
+
+    Registration answers the same whether an address has an account; the owner learns of
+    the attempt and how to reset a forgotten password.
+    """
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    with in_recipients_language(user) as lang:
+        context = {
+            "user": user,
+            "login_url": external_url("accounts.login"),
+            "reset_url": external_url("accounts.forgot_password"),
+            "lang": lang,
+        }
+        subject = _("有人尝试用您的邮箱注册融通平台")
+        text = render_template("accounts/mail/registration_attempt.txt", **context)
+    queue_mail(
+        key=f"registration-attempt:user:{user.id}:{utcnow():%Y%m%d%H}",
+        purpose="registration_attempt",
+        to=user.email,
+        subject=subject,
+        text=text,
+        user=user,
+    )
 
 
 def request_password_reset(email: str) -> None:

@@ -1,13 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Regexp
 
 from ..accounts.models import ROLES
-from ..core.forms import TOO_LONG
+from ..core.forms import TOO_LONG, Form
 
 
-class TermForm(FlaskForm):
+class TermForm(Form):
     code = StringField(
         _l("代码"),
         validators=[
@@ -29,6 +28,6 @@ class TermForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(_l("角色"), choices=[SelectChoice(r, r) for r in ROLES])
     submit = SubmitField(_l("修改角色"))

@@ -1,11 +1,12 @@
 """Admin pages: taxonomies (data, not code) and users' roles."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.models import User
 from ..core.auth import admin_required
+from ..core.params import page_arg
 from ..extensions import db
 from ..taxonomy.models import VOCABULARIES
 from .forms import RoleForm, TermForm
@@ -56,7 +57,7 @@ def edit_term(vocabulary: str, term_id: int | None = None):
 def users():
     page = db.paginate(
         db.select(User).order_by(User.created_at.desc()),
-        page=request.args.get("page", 1, type=int),
+        page=page_arg(),
         per_page=50,
         error_out=False,
     )

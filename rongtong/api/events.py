@@ -79,8 +79,18 @@ def _own_registration(event: Event, user) -> Registration:
     return reg
 
 
+def _dump_events(events) -> list[dict]:
+    """Events as the caller may see them: budgets are the organizers' business."""
+    user = api_user()
+    bodies = EventSchema(many=True).dump(events)
+    if not (user is not None and user.is_organizer):
+        for body in bodies:
+            body["budget"] = None
+    return bodies
+
+
 def _dump_event(event, warnings=None):
-    body = EventSchema().dump(event)
+    body = _dump_events([event])[0]
     if warnings is not None:
         body["warnings"] = [str(w) for w in warnings]
     return body
@@ -103,7 +113,7 @@ def list_events(args):
         for e in events
         if e.kind == args.get("kind", e.kind) and e.status == args.get("status", e.status)
     ]
-    return respond({"items": EventSchema(many=True).dump(events), "total": len(events)})
+    return respond({"items": _dump_events(events), "total": len(events)})
 
 
 @bp.route("/events", methods=["POST"])

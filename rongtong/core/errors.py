@@ -3,7 +3,7 @@
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 #: Machine-readable codes for HTTP statuses the API answers with.
 HTTP_CODES = {
@@ -44,6 +44,11 @@ def register(app: Flask) -> None:
             return json_error(400, exc.description, code="csrf_failed")
         message = _("表单已过期或缺少安全令牌，请返回重新提交。")
         return render_template("errors/error.html", status=400, message=message), 400
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):
+        # No page: with an untrusted Host there is no URL adapter to build its links with.
+        return "Bad Request: unknown host.", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -1,7 +1,15 @@
 """Form pieces shared by features: taxonomy choices and validators that wrap ours."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice, SelectField, SelectMultipleField
+from flask_wtf import FlaskForm
+from wtforms import (
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import ValidationError as WTFValidationError
 
 from ..extensions import db
@@ -70,3 +78,31 @@ def flash_form_errors(form) -> None:
     for errors in form.errors.values():
         for error in errors:
             flash(str(error), "error")
+
+
+INT32_MAX = 2**31 - 1
+
+
+class Form(FlaskForm):
+    """Every form of the platform: text fields refuse control and bidi characters, and
+    single-line fields refuse line breaks, whatever the feature's own validators say."""
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        for field in self:
+            # Ids and amounts are 32-bit integers in the database: a larger number typed
+            # into any form is a field error, never an overflow there.
+            if (
+                isinstance(field, IntegerField)
+                and isinstance(field.data, int)
+                and not -INT32_MAX <= field.data <= INT32_MAX
+            ):
+                field.errors = [*field.errors, str(_l("数值超出允许范围。"))]
+                ok = False
+            if isinstance(field, StringField) and isinstance(field.data, str):
+                try:
+                    v.check_plain_text(field.data, multiline=isinstance(field, TextAreaField))
+                except v.ValidationError as exc:
+                    field.errors = [*field.errors, str(exc.message)]
+                    ok = False
+        return ok

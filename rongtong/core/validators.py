@@ -19,6 +19,29 @@ class ValidationError(ValueError):
         self.message = message
 
 
+#: Unicode's bidirectional controls: they make 'exe.pdf' display as 'fdp.exe' and reorder
+#: what a reviewer reads.
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+def check_plain_text(value: str, *, multiline: bool = False) -> None:
+    """Refuse control and bidi characters; line breaks and tabs only in ``multiline`` text.
+
+    A line break in a name can forge a mail header or a CSV line; a control character
+    breaks XML-based exports (XLSX); a bidi control disguises what is shown.
+    """
+    allowed = "\n\r\t" if multiline else ""
+    for char in value or "":
+        if char in BIDI_CONTROLS:
+            raise ValidationError(_l("不能包含改变文字方向的控制字符。"))
+        if char not in allowed and unicodedata.category(char) == "Cc":
+            if char in "\r\n":
+                raise ValidationError(_l("此项只能填写一行，不能换行。"))
+            raise ValidationError(_l("不能包含控制字符。"))
+
+
 def to_halfwidth(value: str) -> str:
     """Full-width letters, digits and spaces to their ASCII forms (NFKC)."""
     return unicodedata.normalize("NFKC", value)

@@ -1,13 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectChoice, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..core.forms import TaxonomyMultiSelect
+from ..core.forms import Form, TaxonomyMultiSelect
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     frequency = RadioField(
         _l("接收频率"),
         choices=[

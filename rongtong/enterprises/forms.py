@@ -1,13 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ..core.forms import TOO_LONG, TaxonomyMultiSelect, TaxonomySelect, wrap
+from ..core.forms import TOO_LONG, Form, TaxonomyMultiSelect, TaxonomySelect, wrap
 from ..core.validators import validate_credit_code, validate_mobile, validate_website
 
 
-class EnterpriseForm(FlaskForm):
+class EnterpriseForm(Form):
     name = StringField(
         _l("单位名称"),
         validators=[DataRequired(_l("请填写单位名称。")), Length(max=120, message=TOO_LONG)],
@@ -41,18 +40,18 @@ class EnterpriseForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(Form):
     submit = SubmitField(_l("通过审核"))
 
 
-class UnverifyForm(FlaskForm):
+class UnverifyForm(Form):
     submit = SubmitField(_l("撤销审核"))
 
 
 JOIN_MESSAGE = Length(max=500, message=TOO_LONG)
 
 
-class JoinForm(FlaskForm):
+class JoinForm(Form):
     """A logged-in user without an enterprise asks to join one by its credit code."""
 
     credit_code = StringField(

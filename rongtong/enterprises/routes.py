@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from ..core.auth import organizer_required
 from ..core.forms import select_choices, taxonomy_choices
+from ..core.params import page_arg
 from ..core.services import find_term
 from ..core.web import service_errors
 from ..extensions import db
@@ -40,9 +41,7 @@ def index():
         ids = services.search_ids(q)
         stmt = stmt.where(Enterprise.id.in_(ids))
     stmt = stmt.order_by(Enterprise.name)
-    page = db.paginate(
-        stmt, page=request.args.get("page", 1, type=int), per_page=30, error_out=False
-    )
+    page = db.paginate(stmt, page=page_arg(), per_page=30, error_out=False)
     return render_template(
         "enterprises/index.html",
         page=page,
@@ -105,6 +104,7 @@ def edit(enterprise_id: int):
         if other is not None and other.id != enterprise.id:
             form.credit_code.errors.append(_("该统一社会信用代码已被其他单位使用。"))
         else:
+            was_verified = enterprise.verified
             services.apply_profile(
                 enterprise,
                 {
@@ -120,8 +120,17 @@ def edit(enterprise_id: int):
                     "contact_email": (form.contact_email.data or "").strip().lower(),
                     "contact_mobile": form.contact_mobile.data or "",
                 },
+                reviewed=current_user.is_organizer,
             )
             flash(_("单位资料已保存。"), "success")
+            if was_verified and not enterprise.verified:
+                flash(
+                    _(
+                        "单位名称、信用代码、类型或梯度已更改，需平台重新审核；"
+                        "审核通过前不能发布、揭榜或报名活动。"
+                    ),
+                    "warning",
+                )
             return redirect(url_for("enterprises.detail", enterprise_id=enterprise.id))
     return render_template("enterprises/edit.html", form=form, enterprise=enterprise)
 

@@ -64,11 +64,29 @@ def near_duplicate(name: str, *, exclude_id: int | None = None) -> tuple[Enterpr
     return db.session.get(Enterprise, enterprise_id), float(score)
 
 
-def apply_profile(enterprise: Enterprise, data: dict) -> Enterprise:
+#: What verification vouches for: a member's change to any of these sends a verified
+#: enterprise back to the review queue, so permissions never rest on an unchecked claim.
+IDENTITY_FIELDS = ("name", "credit_code", "kind", "tier")
+
+
+def identity_changes(enterprise: Enterprise, data: dict) -> list[str]:
+    """The identity fields ``data`` would change on ``enterprise``."""
+    return [
+        field
+        for field in IDENTITY_FIELDS
+        if field in data and (data[field] or None) != (getattr(enterprise, field) or None)
+    ]
+
+
+def apply_profile(enterprise: Enterprise, data: dict, *, reviewed: bool = False) -> Enterprise:
     """Set the profile fields present in ``data`` (already validated and resolved).
 
     ``kind``, ``tier``, ``district`` are taxonomy rows; ``chains`` a list of Chain rows.
+    Unless ``reviewed`` (an organizer's own change or import), a change of identity
+    unverifies the enterprise until an organizer has looked at it again.
     """
+    if not reviewed and enterprise.verified_at is not None and identity_changes(enterprise, data):
+        unverify_enterprise(enterprise)
     for field in PROFILE_FIELDS:
         if field in data:
             setattr(enterprise, field, data[field] if data[field] is not None else "")

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -12,18 +11,18 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..core.forms import TOO_LONG, TaxonomySelect
+from ..core.forms import TOO_LONG, Form, TaxonomySelect
 from .meetings import OUTCOME_STAGES
 
 MONEY = NumberRange(min=0, max=10**12, message=_l("请输入 0 到 1 万亿之间的整数（元）。"))
 DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """Only the CSRF token: buttons that post."""
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     title = StringField(
         _l("活动名称"),
         validators=[DataRequired(_l("请填写活动名称。")), Length(max=160, message=TOO_LONG)],
@@ -73,12 +72,12 @@ class EventForm(FlaskForm):
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     listings = SelectMultipleField(_l("带上的条目"), coerce=int, validate_choice=True)
     note = StringField(_l("备注"), validators=[Optional(), Length(max=500, message=TOO_LONG)])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     roadshow_budget_cap = IntegerField(_l("一月一链路演年度预算上限（元）"), validators=[MONEY])
     matchmaking_budget_cap = IntegerField(_l("专项供需对接年度预算上限（元）"), validators=[MONEY])
     matchmaking_target = IntegerField(
@@ -89,7 +88,7 @@ class SettingsForm(FlaskForm):
     )
 
 
-class SlotsForm(FlaskForm):
+class SlotsForm(Form):
     first_start = DateTimeLocalField(
         _l("第一个时段开始"), format=DT_FORMATS, validators=[DataRequired(_l("请填写时间。"))]
     )
@@ -97,23 +96,23 @@ class SlotsForm(FlaskForm):
     n_tables = IntegerField(_l("桌位数"), default=20, validators=[NumberRange(min=1, max=500)])
 
 
-class RequestForm(FlaskForm):
+class RequestForm(Form):
     recipient_id = IntegerField(_l("对方"), validators=[InputRequired()])
     message = StringField(_l("留言"), validators=[Optional(), Length(max=500, message=TOO_LONG)])
 
 
-class CheckinForm(FlaskForm):
+class CheckinForm(Form):
     code = StringField(
         _l("签到码"), validators=[DataRequired(_l("请输入签到码。")), Length(max=12)]
     )
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     slot_id = SelectField(_l("时段"), coerce=int)
     table_id = SelectField(_l("桌位"), coerce=int)
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(Form):
     attendance = SelectField(
         _l("洽谈是否进行"),
         choices=[SelectChoice("held", _l("已进行")), SelectChoice("no_show", _l("未到场"))],

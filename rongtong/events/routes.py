@@ -17,8 +17,9 @@ from flask_login import current_user, login_required
 
 from ..core.auth import admin_required, member_required, organizer_required
 from ..core.forms import select_choices
+from ..core.params import year_arg
 from ..core.services import find_term
-from ..core.time import local_today, to_local
+from ..core.time import to_local
 from ..core.web import service_errors
 from ..extensions import db
 from ..listings.models import Listing
@@ -62,7 +63,7 @@ def confirmed_registration(event: Event) -> Registration:
 
 @bp.get("/")
 def index():
-    year = request.args.get("year", type=int) or local_today().year
+    year = year_arg()
     events = services.visible_events(current_user, year)
     return render_template("events/index.html", events=events, year=year)
 
@@ -79,7 +80,7 @@ def plan(year: int):
 @bp.get("/dashboard")
 @organizer_required
 def dashboard():
-    year = request.args.get("year", type=int) or local_today().year
+    year = year_arg()
     d = programme.dashboard(year)
     return render_template(
         "events/dashboard.html", d=d, stage_names=charts.stage_names(), **charts.dashboard_charts(d)

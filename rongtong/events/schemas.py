@@ -61,7 +61,10 @@ class EventSchema(Schema):
     venue = fields.String()
     online_url = fields.String()
     capacity = fields.Integer()
-    budget = fields.Integer()
+    budget = fields.Integer(
+        allow_none=True,
+        metadata={"description": "CNY. Organizers only: null for everyone else."},
+    )
     organiser = fields.String()
     description = fields.String()
     status = fields.String()

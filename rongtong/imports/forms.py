@@ -2,11 +2,11 @@
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import RadioField, SelectChoice, SelectField, SubmitField
 from wtforms.validators import InputRequired, ValidationError
 
+from ..core.forms import Form
 from .services import FORMATS
 
 #: Default upload cap; ``IMPORT_MAX_BYTES`` in the config overrides it.
@@ -25,7 +25,7 @@ def file_size_limit(form, field):
         raise ValidationError(_l("文件是空的。"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     target = RadioField(
         _l("导入内容"),
         choices=[
@@ -47,7 +47,7 @@ class ImportForm(FlaskForm):
     submit = SubmitField(_l("导入"))
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     """GET form: no CSRF token (it changes nothing)."""
 
     class Meta:

@@ -288,7 +288,9 @@ def import_enterprises(rows, *, actor=None) -> ImportReport:
         verified = data.pop("verified", None)
         enterprise = find_by_credit_code(data["credit_code"])
         created = enterprise is None
-        enterprise = apply_profile(enterprise or Enterprise(), {**ENTERPRISE_DEFAULTS, **data})
+        enterprise = apply_profile(
+            enterprise or Enterprise(), {**ENTERPRISE_DEFAULTS, **data}, reviewed=True
+        )
         if verified and not enterprise.verified:
             if actor is not None:
                 verify_enterprise(enterprise, actor)
@@ -322,7 +324,7 @@ def import_listings(rows, *, actor=None) -> ImportReport:
         created = listing is None
         listing = apply_listing(listing or Listing(), data, user=actor)
         if status is not None:
-            set_status(listing, status)
+            set_status(listing, status, new=created)
         db.session.flush()
         return created
 

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     IntegerField,
@@ -11,12 +10,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..core.forms import TOO_LONG, TaxonomySelect
+from ..core.forms import TOO_LONG, Form, TaxonomySelect
 
 MONEY = NumberRange(min=0, max=10**12, message=_l("请输入 0 到 1 万亿之间的整数（元）。"))
 
 
-class ListingForm(FlaskForm):
+class ListingForm(Form):
     kind = SelectField(
         _l("类型"),
         choices=[
@@ -78,7 +77,7 @@ class ListingForm(FlaskForm):
         return ok
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(
         _l("下架原因"),
         validators=[DataRequired(_l("请填写下架原因。")), Length(max=500, message=TOO_LONG)],
@@ -86,12 +85,12 @@ class ReasonForm(FlaskForm):
     submit = SubmitField(_l("下架"))
 
 
-class RenewForm(FlaskForm):
+class RenewForm(Form):
     deadline = DateField(_l("新的截止日期"), validators=[DataRequired(_l("请填写新的截止日期。"))])
     submit = SubmitField(_l("续期并重新发布"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button with a CSRF token (publish, close)."""
 
     submit = SubmitField()

@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 
 from ..core.auth import member_required, organizer_required
 from ..core.forms import select_choices, taxonomy_choices
+from ..core.params import page_arg
 from ..core.services import find_term
 from ..core.web import service_errors
 from ..extensions import db
@@ -34,7 +35,7 @@ def index():
     filters = filters_from_args(request.args)
     page = services.paginate(
         services.browse_statement(filters),
-        request.args.get("page", 1, type=int),
+        page_arg(),
         20,
     )
     return render_template(

@@ -123,12 +123,41 @@ def apply_listing(listing: Listing, data: dict, *, user=None) -> Listing:
 _NULLABLE = {"budget_min", "budget_max", "deadline"}
 
 
-def set_status(listing: Listing, status: str, *, today: date | None = None) -> None:
-    """Move a listing to ``status`` if the rules allow it (import and API use this)."""
+#: The listing lifecycle: which status may follow which. An awarded challenge is final:
+#: publishing it again would take new proposals and a second award into the ledger.
+TRANSITIONS: dict[str | None, frozenset[str]] = {
+    "draft": frozenset({"published", "closed"}),
+    "published": frozenset({"draft", "closed", "expired", "awarded"}),
+    "closed": frozenset({"published", "draft"}),
+    "expired": frozenset({"published", "draft", "closed"}),
+    "awarded": frozenset(),
+}
+
+
+def check_transition(listing: Listing, status: str) -> None:
+    """A ServiceError unless ``listing`` may move from its status to ``status``."""
+    if status != listing.status and status not in TRANSITIONS.get(listing.status, frozenset()):
+        raise ServiceError(
+            "该条目当前状态不能改为所选状态（已揭榜的需求不能再发布或修改状态）。",
+            field="status",
+            code="bad_state",
+            status=409,
+        )
+
+
+def set_status(
+    listing: Listing, status: str, *, today: date | None = None, new: bool = False
+) -> None:
+    """Move a listing to ``status`` if the rules allow it (import and API use this).
+
+    A ``new`` listing (just imported) starts in whatever status its file declares.
+    """
     if status not in STATUSES:
         raise ServiceError(f"status must be one of {', '.join(STATUSES)}", field="status")
     if status == listing.status:
         return
+    if not new:
+        check_transition(listing, status)
     if status == "published":
         publish_listing(listing, today=today)
     elif status == "draft":
@@ -142,6 +171,7 @@ def set_status(listing: Listing, status: str, *, today: date | None = None) -> N
 
 def publish_listing(listing: Listing, *, today: date | None = None) -> None:
     """Publish: the enterprise must be verified and the deadline still ahead."""
+    check_transition(listing, "published")
     if not listing.enterprise.verified:
         raise ServiceError(
             "单位尚未通过审核，暂不能发布；可先保存为草稿。", code="not_verified", status=409
@@ -158,6 +188,7 @@ def publish_listing(listing: Listing, *, today: date | None = None) -> None:
 def close_listing(listing: Listing) -> None:
     if listing.status not in ("published", "draft"):
         raise ServiceError("该条目当前状态不能关闭。", code="bad_state", status=409)
+    check_transition(listing, "closed")
     listing.status = "closed"
     listing.closed_at = utcnow()
 
@@ -178,6 +209,7 @@ def unpublish_listing(listing: Listing, reason: str, organizer) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("请填写下架原因。", field="reason")
+    check_transition(listing, "draft")
     listing.status = "draft"
     listing.moderation_reason = reason[:500]
     listing.moderated_at = utcnow()

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import gettext as _
 
 from ..core.auth import admin_required
+from ..core.params import page_arg
 from ..core.time import utcnow
 from ..extensions import db
 from .models import MAIL_STATUSES, OutboxMail
@@ -38,7 +39,7 @@ def index():
     if q:
         like = f"%{q}%"
         stmt = stmt.where(db.or_(OutboxMail.recipient.ilike(like), OutboxMail.subject.ilike(like)))
-    page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=50)
+    page = db.paginate(stmt, page=page_arg(), per_page=50)
     counts = dict(
         db.session.execute(
             db.select(OutboxMail.status, db.func.count(OutboxMail.id)).group_by(OutboxMail.status)
@@ -58,6 +59,8 @@ def detail(mail_id: int):
         mail=mail,
         text_body=redact(mail.text_body),
         html_body=redact(mail.html_body),
+        # List-Unsubscribe carries the same signed link as the body.
+        headers={name: redact(str(value)) for name, value in (mail.headers or {}).items()},
     )
 
 

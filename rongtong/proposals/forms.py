@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -11,13 +10,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..core.forms import TOO_LONG
+from ..core.forms import TOO_LONG, Form
 from .services import DECLINE_REASONS, REASON_LABELS
 
 MONEY = NumberRange(min=0, max=10**12, message=_l("请输入 0 到 1 万亿之间的整数（元）。"))
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(Form):
     """Drafts may be incomplete; submitting checks completeness (in the service)."""
 
     summary = TextAreaField(
@@ -48,7 +47,7 @@ class ProposalForm(FlaskForm):
     submit = SubmitField(_l("提交方案"))
 
 
-class TermsForm(FlaskForm):
+class TermsForm(Form):
     accept = BooleanField(
         _l("我代表本单位接受上述保密条款"),
         validators=[DataRequired(_l("请勾选以接受保密条款。"))],
@@ -56,7 +55,7 @@ class TermsForm(FlaskForm):
     submit = SubmitField(_l("接受并查看保密信息"))
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     reason = SelectField(
         _l("未采纳原因"),
         choices=[SelectChoice(code, REASON_LABELS[code]) for code in DECLINE_REASONS],
@@ -73,7 +72,7 @@ class DeclineForm(FlaskForm):
     submit = SubmitField(_l("不予采纳"))
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(Form):
     amount = IntegerField(
         _l("成交金额（元）"),
         description=_l("留空则按报价计。"),
@@ -83,7 +82,7 @@ class AcceptForm(FlaskForm):
     submit = SubmitField(_l("接受方案"))
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     body = TextAreaField(
         _l("留言"),
         validators=[DataRequired(_l("请填写内容。")), Length(max=5000, message=TOO_LONG)],
@@ -91,12 +90,12 @@ class MessageForm(FlaskForm):
     submit = SubmitField(_l("发送"))
 
 
-class ReviewerForm(FlaskForm):
+class ReviewerForm(Form):
     user_id = SelectField(_l("组织方人员"), coerce=int, validate_choice=False)
     submit = SubmitField(_l("设为评审人"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button with a CSRF token."""
 
     submit = SubmitField()

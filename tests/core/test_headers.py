@@ -19,9 +19,10 @@ def test_security_headers(client, path):
 def test_hsts_outside_development(tmp_path):
     app = create_app(
         {
-            "SECRET_KEY": "s",
+            "SECRET_KEY": "x" * 48,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/h.db",
             "DEVELOPMENT": False,
+            "PUBLIC_URL": "https://rongtong.example.cn",
         }
     )
     response = app.test_client().get("/healthz")

@@ -40,7 +40,8 @@ def deployment(tmp_path):
     env.update(
         DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB}",
         RONGTONG_INSTANCE_PATH=str(tmp_path / "instance"),
-        RONGTONG_SECRET_KEY="two-instances-test-key",
+        RONGTONG_SECRET_KEY="two-instances-test-key-0123456789abcdef",
+        RONGTONG_PUBLIC_URL="http://127.0.0.1:8001",
         RONGTONG_SESSION_COOKIE_SECURE="false",
         RONGTONG_MAIL_BACKEND="file",
         GUNICORN_WORKERS="1",

@@ -223,3 +223,18 @@ def test_events_are_in_the_openapi_document(client):
 def test_unknown_event_is_a_json_404(client):
     assert_error(client.get(f"{API}/events/999999"), 404)
     assert_error(client.get(f"{API}/events/99999999999999999999"), 404)
+
+
+def test_budgets_are_shown_to_organizers_only(client, org, member):
+    _user, headers = org
+    created = client.post(f"{API}/events", json=EVENT, headers=headers).get_json()
+    assert created["budget"] == EVENT["budget"]
+    _member, member_headers = member()
+    for caller in ({}, member_headers):
+        listed = client.get(f"{API}/events", headers=caller).get_json()["items"]
+        mine = [e for e in listed if e["id"] == created["id"]]
+        assert mine and mine[0]["budget"] is None
+        one = client.get(f"{API}/events/{created['id']}", headers=caller).get_json()
+        assert one["budget"] is None
+    shown = client.get(f"{API}/events/{created['id']}", headers=headers).get_json()
+    assert shown["budget"] == EVENT["budget"]

@@ -158,6 +158,7 @@ def flask_process(args: list[str], database, **env) -> subprocess.Popen:
         **os.environ,
         "DATABASE_URL": url,
         "RONGTONG_SECRET_KEY": TEST_CONFIG["SECRET_KEY"],
+        "RONGTONG_PUBLIC_URL": "http://127.0.0.1:5000",
         "PYTHONUNBUFFERED": "1",
         **{f"RONGTONG_{k}": str(v) for k, v in env.items()},
     }

@@ -124,3 +124,49 @@ def test_random_form_data_never_gives_a_server_error(app, world, role):
         assert response.status_code != 400 or "安全令牌" not in response.get_data(as_text=True)
 
     post()
+
+
+QUERY_NAMES = ["page", "per_page", "year", "q", "status", "kind", "chain", "category", "sort"]
+QUERIES = st.dictionaries(st.sampled_from(QUERY_NAMES), VALUES, max_size=4)
+
+
+def _get_routes(app):
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and not rule.arguments and not rule.rule.startswith("/static"):
+            yield rule.rule
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("role", ["member", "organizer"])
+def test_random_query_parameters_never_give_a_server_error(app, world, role):
+    client = app.test_client()
+    Auth(client).login(world[role])
+    paths = sorted(set(_get_routes(app)))
+    assert len(paths) >= 10
+
+    @given(query=QUERIES, path=st.sampled_from(paths))
+    @settings(
+        max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    def get(query, path):
+        response = client.get(path, query_string=query)
+        assert response.status_code < 500, (path, query, response.status_code)
+
+    get()
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/listings/?page=99999999999999999999", 200),
+        ("/enterprises/?page=99999999999999999999", 200),
+        ("/events/?year=10000", 404),
+        ("/events/?year=9999", 404),
+        ("/events/?year=-5", 404),
+        ("/events/dashboard?year=10000", 404),
+    ],
+)
+def test_out_of_range_page_and_year_are_not_server_errors(app, world, path, expected):
+    client = app.test_client()
+    Auth(client).login(world["organizer"])
+    assert client.get(path).status_code == expected
