@@ -164,6 +164,7 @@ def _import_models() -> None:
     from .listings import models as _listings  # noqa: F401
     from .mail import models as _mail  # noqa: F401
     from .matches import models as _matches  # noqa: F401
+    from .notifications import models as _notifications  # noqa: F401
     from .outcomes import models as _outcomes  # noqa: F401
     from .proposals import models as _proposals  # noqa: F401
     from .scheduler import models as _scheduler  # noqa: F401
@@ -199,6 +200,7 @@ def _register_blueprints(app: Flask) -> None:
     from .mail.routes import bp as mail_bp
     from .main.routes import bp as main_bp
     from .matches.routes import bp as matches_bp
+    from .notifications.routes import bp as notifications_bp
     from .proposals.routes import bp as proposals_bp
 
     for bp in (
@@ -213,7 +215,7 @@ def _register_blueprints(app: Flask) -> None:
         proposals_bp,
     ):
         app.register_blueprint(bp)
-    for bp in (mail_bp, digests_bp):
+    for bp in (mail_bp, digests_bp, notifications_bp):
         app.register_blueprint(bp)
     register_api(app)
 

@@ -7,6 +7,7 @@ The OpenAPI document is generated from the code and served at /api/v1/openapi.js
 def register_api(app) -> None:
     """Register the API blueprints on ``app`` (after ``api.init_app``)."""
     from ..extensions import api, csrf
+    from ..notifications import api as notifications
     from . import enterprises, events, listings, matches, proposals, taxonomies
     from .auth import BEARER_SCHEME
     from .errors import ApiErrorSchema
@@ -19,7 +20,7 @@ def register_api(app) -> None:
     for name in ("Error", "PaginationMetadata"):
         api.spec.components.schemas.pop(name, None)
     api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
-    for module in (listings, matches, enterprises, taxonomies, proposals, events):
+    for module in (listings, matches, enterprises, taxonomies, proposals, events, notifications):
         api.register_blueprint(module.bp)
         # Tokens, not cookies, authenticate the API, so there is no CSRF to guard against.
         csrf.exempt(module.bp)
