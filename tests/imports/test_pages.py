@@ -109,8 +109,8 @@ def test_export_downloads(client, auth, organizer, make_listing):
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
-    assert [r["ref"] for r in rows] == ["CH-P-1"]
-    assert rows[0]["confidential"]  # organizers export everything they can see
+    assert [r["编号"] for r in rows] == ["CH-P-1"]
+    assert rows[0]["保密信息"]  # organizers export everything they can see
 
     response = client.get("/exports/listings?format=xlsx&kind=capability")
     assert response.status_code == 200
