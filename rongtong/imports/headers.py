@@ -321,5 +321,9 @@ def find_column(kind: str, header: str) -> Column | None:
     return _BY_NAME[kind].get(fold(header))
 
 
+_BRACKETS_RE = re.compile(r"[(（][^)）]*[)）]")
+
+
 def is_ignored(kind: str, header: str) -> bool:
-    return fold(header) in _IGNORED[kind]
+    """Known and left out; "错误（修改后可重新导入）" of an error report counts as "错误"."""
+    return fold(header) in _IGNORED[kind] or fold(_BRACKETS_RE.sub("", header)) in _IGNORED[kind]

@@ -97,7 +97,8 @@ def _jsonl(raw: bytes, messages) -> bytes:
 
 def error_filename(filename: str) -> str:
     path = Path(Path(filename or "import.xlsx").name)
-    return f"{path.stem}-{_('错误')}{path.suffix}"
+    marker = _("错误")
+    return f"{path.stem}-{marker}{path.suffix}"
 
 
 # --- keeping a report for its download ------------------------------------------------------

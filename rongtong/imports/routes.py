@@ -1,8 +1,9 @@
 """Import and export pages for organizers and admins."""
 
 import io
+from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -70,7 +71,8 @@ def error_report(token: str):
     if found is None:
         abort(404)
     path, filename = found
-    return send_file(path, as_attachment=True, download_name=filename, max_age=0)
+    fmt = path.suffix.lstrip(".")
+    return _download(path.read_bytes(), MIMETYPES.get(fmt, "application/x-ndjson"), filename)
 
 
 @bp.get("/exports/listings")
@@ -87,6 +89,10 @@ def export_listings():
 
 def _download(data: bytes, mimetype: str, filename: str) -> Response:
     response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # An ASCII name for old clients, the real one (it may be Chinese) per RFC 6266.
+    fallback = filename.encode("ascii", "ignore").decode() or "download"
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    )
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -93,6 +93,17 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
+def file_headers(kind: str, rows) -> dict[str, str]:
+    """Each field's header as the file writes it (a row leaves its blank cells out)."""
+    headers: dict[str, str] = {}
+    for row in rows:
+        for header in row.data or ():
+            column = find_column(kind, header)
+            if column is not None:
+                headers.setdefault(column.field, header)
+    return headers
+
+
 def read_line(kind: str, data: dict, lookups: Lookups, ignored: set[str]):
     """A row's cells as the schema's input, the errors met, and each field's header."""
     values: dict = {}
@@ -160,6 +171,7 @@ def plan_rows(kind: str, rows: list[services.Row]) -> tuple[StaffImport, dict[in
     key_field = KEYS[kind]
     seen: dict[str, int] = {}
     good: dict[int, dict] = {}
+    in_file = file_headers(kind, rows)
     for row in rows:
         line = Line(row.line)
         report.lines.append(line)
@@ -169,7 +181,7 @@ def plan_rows(kind: str, rows: list[services.Row]) -> tuple[StaffImport, dict[in
         values, errors, headers = read_line(kind, row.data, lookups, ignored)
 
         def header(name, headers=headers):
-            return headers.get(name) or column_header(kind, name)
+            return headers.get(name) or in_file.get(name) or column_header(kind, name)
 
         for name, messages in errors.items():
             line.errors.extend((header(name), m) for m in messages)

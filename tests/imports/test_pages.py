@@ -3,7 +3,6 @@
 import csv
 import io
 
-import pytest
 from openpyxl import load_workbook
 
 from rongtong.enterprises.services import find_by_credit_code
@@ -11,13 +10,6 @@ from rongtong.extensions import db
 
 from ..conftest import valid_credit_code
 from .conftest import enterprise_row
-
-
-@pytest.fixture
-def organizer(make_user):
-    user = make_user(role="organizer")
-    db.session.commit()
-    return user
 
 
 def test_only_organizers_reach_the_pages(client, auth, make_user, organizer):
