@@ -156,6 +156,12 @@ def _gets(ids):
         "enterprises.members": (f"/enterprises/{ids['enterprise_id']}/members", login),
         "imports.upload": ("/imports", organizer),
         "imports.export_listings": ("/exports/listings?format=csv", organizer),
+        "imports.template": ("/imports/template/enterprises.xlsx", organizer),
+        # A report is its uploader's only; an unknown token is simply not there.
+        "imports.error_report": (
+            "/imports/reports/not-a-token",
+            {"anon": LOGIN, "other": {403}, "owner": {403}, "organizer": {404}, "admin": {404}},
+        ),
         "admin.taxonomies": ("/admin/taxonomies", admin),
         "admin.users": ("/admin/users", admin),
         "admin.edit_term": ("/admin/taxonomies/chains/new", admin),
