@@ -9,6 +9,7 @@ the header, as in 预算上限（万元）, scales the plain numbers of that col
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -53,6 +54,7 @@ UNITS |= {"亿元": 10**8, "亿": 10**8}
 _NOISE_RE = re.compile(r"[(（]\s*(必填|选填|可选|required|optional)\s*[)）]|[*＊\s_\-:：]")
 
 
+@lru_cache(maxsize=4096)
 def fold(header: str) -> str:
     """A header reduced to what tells it apart (see the module docstring)."""
     text = unicodedata.normalize("NFKC", str(header)).lstrip("\ufeff").casefold()

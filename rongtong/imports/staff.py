@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from ..core.services import cached_terms
 from ..enterprises.schemas import EnterpriseImportSchema
 from ..enterprises.services import find_by_credit_code
 from ..listings.schemas import ListingImportSchema, check_listing_update
@@ -225,11 +226,13 @@ def run_import(kind: str, rows, *, actor=None, dry_run: bool = False) -> StaffIm
     if kind not in COLUMNS:
         msg = f"unknown import kind {kind!r}"
         raise ValueError(msg)
-    report, good = plan_rows(kind, list(rows))
-    report.dry_run = dry_run
-    if dry_run or not good:
-        return report
-    written = IMPORTERS[kind]([services.Row(n, data) for n, data in good.items()], actor=actor)
+    with cached_terms():
+        report, good = plan_rows(kind, list(rows))
+        report.dry_run = dry_run
+        if dry_run or not good:
+            return report
+        good_rows = [services.Row(n, data) for n, data in good.items()]
+        written = IMPORTERS[kind](good_rows, actor=actor)
     by_line = {line.line: line for line in report.lines}
     for number, name, message in written.errors:
         line = by_line[number]
