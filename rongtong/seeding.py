@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from .accounts import services as accounts
 from .enterprises.services import find_by_credit_code
 from .extensions import db
-from .taxonomy.models import VOCABULARIES
+from .taxonomy.models import VOCABULARIES, parse_aliases
 
 
 def seed_taxonomies(seed_dir: Path) -> int:
@@ -28,6 +28,8 @@ def seed_taxonomies(seed_dir: Path) -> int:
                 term.position = int(row.get("position") or 0)
                 if "group" in row and hasattr(term, "group"):
                     term.group = row["group"]
+                if "aliases" in row:
+                    term.aliases = "\n".join(parse_aliases(row["aliases"]))
                 db.session.add(term)
                 count += 1
     db.session.flush()

@@ -1,9 +1,18 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Regexp
 
 from ..accounts.models import ROLES
 from ..core.forms import TOO_LONG, Form
+from ..taxonomy.models import parse_aliases
 
 
 class TermForm(Form):
@@ -22,6 +31,12 @@ class TermForm(Form):
     label_en = StringField(
         _l("英文名称"),
         validators=[DataRequired(_l("请填写英文名称。")), Length(max=120, message=TOO_LONG)],
+    )
+    aliases = TextAreaField(
+        _l("别名"),
+        description=_l("导入表格时也认作此项的写法，每行一个（如“黄埔”“广州市黄埔区”）。"),
+        filters=[lambda text: "\n".join(parse_aliases(text))],
+        validators=[Length(max=4000, message=TOO_LONG)],
     )
     position = IntegerField(_l("排序"), default=0, validators=[NumberRange(min=0, max=10000)])
     active = BooleanField(_l("启用"), default=True)

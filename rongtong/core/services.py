@@ -1,6 +1,11 @@
 """What services share: their error type and taxonomy look-ups."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from ..extensions import db
+
+_term_cache: ContextVar[dict | None] = ContextVar("term_cache", default=None)
 
 
 class ServiceError(Exception):
@@ -21,11 +26,28 @@ def find_term(model, value: str):
     value = str(value).strip()
     if not value:
         return None
-    return db.session.execute(
+    cache = _term_cache.get()
+    if cache is not None and (model, value) in cache:
+        return cache[model, value]
+    term = db.session.execute(
         db.select(model).where(
             model.active.is_(True), db.or_(model.code == value, model.label_zh == value)
         )
     ).scalar_one_or_none()
+    if cache is not None:
+        cache[model, value] = term
+    return term
+
+
+@contextmanager
+def cached_terms():
+    """Inside, each term is looked up once: an import's rows name the same few terms again and
+    again, and a query per cell made 100,000 rows take many minutes."""
+    token = _term_cache.set({})
+    try:
+        yield
+    finally:
+        _term_cache.reset(token)
 
 
 def require_term(model, value: str, field: str):

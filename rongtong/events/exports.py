@@ -1,14 +1,14 @@
 """Exports: iCalendar (RFC 5545, with VTIMEZONE), CSV and XLSX of registrations and meetings."""
 
-import csv
-import io
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Timezone
 from icalendar import Event as VEvent
-from openpyxl import Workbook
 
+from ..core import sheets
+from ..core.labels import label
 from ..core.time import to_local, utcnow
 from .models import Event, Meeting, Registration
 
@@ -95,13 +95,14 @@ def personal_agenda(event: Event, reg: Registration, meetings, host: str) -> byt
 
 # --- tables -------------------------------------------------------------------------------
 
+#: Headers in the reader's language; organizers (the only ones who export) see contacts.
 REGISTRATION_HEADER = (
-    "id", "enterprise", "credit_code", "status", "code", "requested_at", "checked_in_at",
-    "listings",
+    _l("编号"), _l("单位名称"), _l("统一社会信用代码"), _l("报名状态"), _l("签到码"),
+    _l("报名时间"), _l("签到时间"), _l("参会条目"), _l("联系人"), _l("联系电话"), _l("联系邮箱"),
 )  # fmt: skip
 MEETING_HEADER = (
-    "id", "slot_start", "slot_end", "table", "side_a", "side_b", "score", "source", "pinned",
-    "attendance",
+    _l("编号"), _l("开始时间"), _l("结束时间"), _l("桌号"), _l("甲方"), _l("乙方"), _l("匹配度"),
+    _l("来源"), _l("固定"), _l("出席"),
 )  # fmt: skip
 
 
@@ -115,11 +116,14 @@ def registration_rows(event: Event, regs) -> list[list]:
             r.id,
             r.enterprise.name,
             r.enterprise.credit_code,
-            r.status,
+            label("registration_status", r.status),
             r.code,
             _local_text(r.requested_at, event.timezone),
             _local_text(r.checked_in_at, event.timezone),
-            "; ".join(lst.title for lst in r.listings),
+            "；".join(lst.title for lst in r.listings),
+            r.enterprise.contact_name,
+            r.enterprise.contact_mobile,
+            r.enterprise.contact_email,
         ]
         for r in regs
     ]
@@ -135,38 +139,25 @@ def meeting_rows(event: Event, meetings) -> list[list]:
             m.a.enterprise.name,
             m.b.enterprise.name,
             round(m.score, 4),
-            m.source,
-            "yes" if m.pinned else "",
-            m.attendance or "",
+            label("meeting_source", m.source),
+            label("yes_no", True) if m.pinned else "",
+            label("attendance", m.attendance),
         ]
         for m in meetings
     ]
 
 
-def _cell(value):
-    """Spreadsheet programs run cells that start with = + - @ as formulas; defuse them."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+def export_filename(event: Event, what: str, fmt: str) -> str:
+    """``event-7-meetings-2026-12-08.xlsx``, dated by the Asia/Shanghai day."""
+    return sheets.dated_filename(f"event-{event.id}-{what}", fmt)
 
 
 def to_csv(header, rows) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel reads it as UTF-8
+    return sheets.to_csv(header, rows)
 
 
 def to_xlsx(title: str, header, rows) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append(list(header))
-    for row in rows:
-        ws.append([_cell(v) for v in row])
-    ws.freeze_panes = "A2"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return sheets.to_xlsx(str(SHEET_TITLES.get(title, title)), header, rows)
+
+
+SHEET_TITLES = {"registrations": _l("报名"), "meetings": _l("一对一洽谈")}

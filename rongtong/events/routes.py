@@ -258,7 +258,7 @@ def export(event_id: int, what: str, fmt: str):
         rows = exports.meeting_rows(event, meeting_ops.event_meetings(event))
     else:
         abort(404)
-    name = f"event-{event.id}-{what}.{fmt}"
+    name = exports.export_filename(event, what, fmt)
     if fmt == "csv":
         body, mimetype = exports.to_csv(header, rows), "text/csv"
     elif fmt == "xlsx":

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from ..extensions import db
-from . import services
+from . import exports, report_files, services, staff
 
 import_cli = AppGroup("import", help="Import enterprises or listings from .jsonl, .csv or .xlsx.")
 export_cli = AppGroup("export", help="Export listings as CSV or XLSX.")
@@ -14,36 +14,59 @@ export_cli = AppGroup("export", help="Export listings as CSV or XLSX.")
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-def _run_import(importer, path: Path) -> None:
+def _run_import(kind: str, path: Path, dry_run: bool, error_file: Path | None) -> None:
     try:
         rows = services.read_rows(path)
     except services.ImportFileError as exc:
         raise click.ClickException(f"{path}: {exc}") from exc
-    report = importer(rows)
-    # Good rows are kept even when others failed; each failed row left nothing behind.
-    db.session.commit()
+    report = staff.run_import(kind, rows, dry_run=dry_run)
+    if not dry_run:
+        # Good rows are kept even when others failed; each failed row left nothing behind.
+        db.session.commit()
+    would = "would be " if dry_run else ""
     click.echo(
-        f"{path.name}: {report.created} created, {report.updated} updated, "
-        f"{len(report.failed_lines)} rows failed"
+        f"{path.name}: {report.created} {would}created, {report.updated} {would}updated, "
+        f"{len(report.refused)} rows refused" + (" (dry run: nothing written)" if dry_run else "")
     )
-    for line, field, message in report.errors:
-        click.echo(f"  line {line}, {field}: {message}")
+    if report.ignored_columns:
+        click.echo(f"  columns ignored: {', '.join(report.ignored_columns)}")
+    for line, column, message in report.errors:
+        click.echo(f"  line {line}, {column}: {message}")
+    if report.errors and error_file is not None:
+        fmt = path.suffix.lower().lstrip(".")
+        messages = report.messages_by_line()
+        error_file.write_bytes(report_files.error_file(path.read_bytes(), fmt, messages))
+        click.echo(f"  error report: {error_file}")
     if report.errors:
         raise click.exceptions.Exit(1)
 
 
+DRY_RUN = click.option(
+    "--dry-run", is_flag=True, help="Check every row and say what would happen; write nothing."
+)
+ERROR_FILE = click.option(
+    "--error-file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the file back with an error column, to fix and import again.",
+)
+
+
 @import_cli.command("enterprises")
 @click.argument("file", type=FILE)
-def import_enterprises_command(file: Path):
+@DRY_RUN
+@ERROR_FILE
+def import_enterprises_command(file: Path, dry_run: bool, error_file: Path | None):
     """Create or update enterprises (keyed by credit code) from FILE."""
-    _run_import(services.import_enterprises, file)
+    _run_import("enterprises", file, dry_run, error_file)
 
 
 @import_cli.command("listings")
 @click.argument("file", type=FILE)
-def import_listings_command(file: Path):
+@DRY_RUN
+@ERROR_FILE
+def import_listings_command(file: Path, dry_run: bool, error_file: Path | None):
     """Create or update listings (keyed by ref) from FILE."""
-    _run_import(services.import_listings, file)
+    _run_import("listings", file, dry_run, error_file)
 
 
 @export_cli.command("listings")
@@ -67,11 +90,13 @@ def import_listings_command(file: Path):
 @click.option("--category", help="Category code.")
 @click.option("--district", help="District code (of the enterprise).")
 @click.option("-q", "--query", "q", help="Chinese search words.")
-def export_listings_command(fmt, output, **options):
-    """Export listings in the import format (the file re-imports as it is)."""
+@click.option("--with-contacts", is_flag=True, help="Add each enterprise's contact columns.")
+def export_listings_command(fmt, output, with_contacts, **options):
+    """Export listings with Chinese headers and labels (the file re-imports as it is)."""
     if fmt == "xlsx" and output is None:
         raise click.UsageError("XLSX goes to a file: add -o FILE.")
-    data = services.export_listings(services.filters_from_args(options), fmt)
+    viewer = "operator" if with_contacts else None
+    data = exports.export_listings(exports.filters_from_args(options), fmt, viewer=viewer)
     if output is None:
         click.echo(data, nl=False)  # bytes go to the binary stream
         return

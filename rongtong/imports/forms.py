@@ -44,6 +44,7 @@ class ImportForm(Form):
             file_size_limit,
         ],
     )
+    check = SubmitField(_l("预检（不写入）"))
     submit = SubmitField(_l("导入"))
 
 

@@ -1,19 +1,20 @@
 """Import and export pages for organizers and admins."""
 
-from flask import Blueprint, Response, abort, render_template, request
+import io
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.auth import organizer_required
-from . import services
+from ..core.sheets import MIMETYPES
+from . import exports, report_files, services, staff
 from .forms import ExportForm, ImportForm
+from .headers import KINDS
+from .template import build_template, template_filename
 
 bp = Blueprint("imports", __name__, template_folder="templates")
-
-IMPORTERS = {
-    "enterprises": services.import_enterprises,
-    "listings": services.import_listings,
-}
 
 
 @bp.route("/imports", methods=["GET", "POST"])
@@ -21,35 +22,74 @@ IMPORTERS = {
 def upload():
     form = ImportForm()
     export_form = ExportForm(formdata=None)
-    report = None
+    report = error_url = None
     status = 200
     if form.validate_on_submit():
         upload_file = form.file.data
+        raw = upload_file.stream.read()
         try:
-            rows = services.read_rows(upload_file.stream, filename=upload_file.filename)
+            rows = services.read_rows(io.BytesIO(raw), filename=upload_file.filename)
         except services.ImportFileError as exc:
             form.file.errors.append(str(exc))
             status = 422
         else:
-            report = IMPORTERS[form.target.data](rows, actor=current_user)
+            report = staff.run_import(
+                form.target.data, rows, actor=current_user, dry_run=bool(form.check.data)
+            )
+            token = report_files.keep_errors(current_user.id, raw, upload_file.filename, report)
+            if token:
+                error_url = url_for("imports.error_report", token=token)
     elif form.is_submitted():
         status = 422
     return (
-        render_template("imports/upload.html", form=form, export_form=export_form, report=report),
+        render_template(
+            "imports/upload.html",
+            form=form,
+            export_form=export_form,
+            report=report,
+            error_url=error_url,
+        ),
         status,
     )
+
+
+@bp.get("/imports/template/<kind>.xlsx")
+@organizer_required
+def template(kind: str):
+    if kind not in KINDS:
+        abort(404)
+    return _download(build_template(kind), MIMETYPES["xlsx"], template_filename(kind))
+
+
+@bp.get("/imports/reports/<token>")
+@organizer_required
+def error_report(token: str):
+    found = report_files.find(current_user.id, token)
+    if found is None:
+        abort(404)
+    path, filename = found
+    fmt = path.suffix.lstrip(".")
+    return _download(path.read_bytes(), MIMETYPES.get(fmt, "application/x-ndjson"), filename)
 
 
 @bp.get("/exports/listings")
 @organizer_required
 def export_listings():
     fmt = request.args.get("format", "csv")
-    if fmt not in services.EXPORT_MIMETYPES:
+    if fmt not in MIMETYPES:
         abort(400, _("导出格式只能是 csv 或 xlsx。"))
-    data = services.export_listings(services.filters_from_args(request.args), fmt)
-    response = Response(data, mimetype=services.EXPORT_MIMETYPES[fmt])
+    data = exports.export_listings(
+        exports.filters_from_args(request.args), fmt, viewer=current_user
+    )
+    return _download(data, MIMETYPES[fmt], exports.export_filename(fmt))
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    # An ASCII name for old clients, the real one (it may be Chinese) per RFC 6266.
+    fallback = filename.encode("ascii", "ignore").decode() or "download"
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="{services.export_filename(fmt)}"'
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
     )
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,4 +1,4 @@
-"""Import and export of enterprises and listings (.jsonl, .csv, .xlsx). Never commits.
+"""Import of enterprises and listings (.jsonl, .csv, .xlsx). Never commits.
 
 Rows are validated by the same schemas as the JSON API, and each row is applied inside
 its own SAVEPOINT: good rows go in, a bad row changes nothing and is reported with its
@@ -15,12 +15,12 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from marshmallow import ValidationError
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..core.services import ServiceError
+from ..core.sheets import unguard
 from ..core.time import utcnow
 from ..enterprises.models import Enterprise
 from ..enterprises.schemas import (
@@ -37,38 +37,12 @@ from ..enterprises.services import (
 from ..extensions import db
 from ..listings.models import Listing
 from ..listings.schemas import LISTING_DEFAULTS, ListingImportSchema, check_listing_update
-from ..listings.services import (
-    BrowseFilters,
-    apply_listing,
-    browse_statement,
-    find_by_ref,
-    full_text_plan,
-    set_status,
-)
+from ..listings.services import apply_listing, find_by_ref, set_status
 
 FORMATS = ("jsonl", "csv", "xlsx")
 #: Columns of a cell that holds a list (CSV/XLSX): items separated by , ， 、 or ;.
 LIST_COLUMNS = {"chains", "keywords"}
 MAX_ROWS = 100_000
-#: What a spreadsheet would run as a formula; exported cells starting so get a leading '.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-EXPORT_COLUMNS = (
-    "ref",
-    "enterprise",
-    "kind",
-    "category",
-    "chain",
-    "title",
-    "summary",
-    "description",
-    "confidential",
-    "keywords",
-    "budget_min",
-    "budget_max",
-    "deadline",
-    "status",
-)
 
 
 class ImportFileError(ValueError):
@@ -229,7 +203,7 @@ def _tabular(records) -> list[Row]:
             continue
         data = {}
         for name, cell in zip(header, cells, strict=False):
-            value = _unescape(str(cell).strip())
+            value = unguard(str(cell).strip())
             if not name or value == "":
                 continue
             if name in LIST_COLUMNS:
@@ -241,13 +215,6 @@ def _tabular(records) -> list[Row]:
     if header is None:
         raise ImportFileError("文件是空的。")
     return rows
-
-
-def _unescape(value: str) -> str:
-    """Undo the export's formula guard: '=SUM… → =SUM…."""
-    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_START:
-        return value[1:]
-    return value
 
 
 # --- importing -------------------------------------------------------------------------------
@@ -331,103 +298,3 @@ def import_listings(rows, *, actor=None) -> ImportReport:
     for row in rows:
         _apply_row(report, row, schema, apply)
     return report
-
-
-# --- exporting -------------------------------------------------------------------------------
-
-
-def listing_export_rows(filters: BrowseFilters) -> list[dict]:
-    """The listings ``filters`` select, as rows in the import format (so they re-import)."""
-    stmt = browse_statement(filters)
-    with full_text_plan(db.session, stmt):
-        listings = db.session.execute(stmt).scalars().all()
-    return [
-        {
-            "ref": listing.ref,
-            "enterprise": listing.enterprise.credit_code,
-            "kind": listing.kind,
-            "category": listing.category.code,
-            "chain": listing.chain.code,
-            "title": listing.title,
-            "summary": listing.summary,
-            "description": listing.description,
-            "confidential": listing.confidential,
-            "keywords": "、".join(listing.keyword_list),
-            "budget_min": listing.budget_min,
-            "budget_max": listing.budget_max,
-            "deadline": listing.deadline.isoformat() if listing.deadline else None,
-            "status": listing.status,
-        }
-        for listing in listings
-    ]
-
-
-def _guard(value):
-    """CSV text a spreadsheet would not run as a formula ('=… ; the import strips the ')."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _xlsx_safe(value):
-    """Text without the control characters XLSX cannot hold."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
-
-
-def export_listings(filters: BrowseFilters, fmt: str = "csv") -> bytes:
-    """The selected listings as a CSV (UTF-8 with BOM, for Excel) or XLSX file."""
-    if fmt not in ("csv", "xlsx"):
-        msg = f"unknown export format {fmt!r}"
-        raise ValueError(msg)
-    rows = listing_export_rows(filters)
-    if fmt == "csv":
-        out = io.StringIO(newline="")
-        writer = csv.writer(out)
-        writer.writerow(EXPORT_COLUMNS)
-        for row in rows:
-            writer.writerow(["" if row[c] is None else _guard(row[c]) for c in EXPORT_COLUMNS])
-        return out.getvalue().encode("utf-8-sig")
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "listings"
-    sheet.append(EXPORT_COLUMNS)
-    for row in rows:
-        sheet.append([_xlsx_safe(row[c]) for c in EXPORT_COLUMNS])
-    for cells in sheet.iter_rows(min_row=2):
-        for cell in cells:
-            if cell.data_type == "f":  # openpyxl treats text starting with = as a formula
-                cell.data_type = "s"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-EXPORT_MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-def export_filename(fmt: str, today: date | None = None) -> str:
-    return f"listings-{(today or date.today()).isoformat()}.{fmt}"
-
-
-def filters_from_args(args) -> BrowseFilters:
-    """Browse filters from query-string or CLI options (unknown codes simply match nothing)."""
-
-    def clean(name):
-        value = (args.get(name) or "").strip()
-        return value[:200] or None
-
-    status = clean("status") or "published"
-    return BrowseFilters(
-        kind=clean("kind"),
-        category=clean("category"),
-        chain=clean("chain"),
-        district=clean("district"),
-        tier=clean("tier"),
-        status=None if status == "all" else status,
-        q=clean("q") or "",
-        sort=clean("sort"),
-        ref=clean("ref"),
-    )

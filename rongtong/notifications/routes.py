@@ -57,7 +57,6 @@ def read(notification_id: int):
     if note is None:
         abort(404)
     services.mark_read(note)
-    db.session.commit()  # uow
     return redirect(services.link_of(note) or url_for("notifications.index"))
 
 
@@ -68,5 +67,4 @@ def read_all():
     if not form.validate_on_submit():
         abort(400)
     services.mark_all_read(current_user)
-    db.session.commit()  # uow
     return redirect(url_for("notifications.index"))

@@ -1,7 +1,9 @@
 """Taxonomies: data with a stable code and a Chinese and English label each."""
 
+import re
+
 from flask_babel import get_locale
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -15,6 +17,13 @@ class TaxonomyMixin:
     label_en: Mapped[str] = mapped_column(String(120))
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    #: Other spellings an import accepts for this term (黄埔, 广州市黄埔区, R&D …), one a
+    #: line; admins edit them beside the labels.
+    aliases: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    @property
+    def alias_list(self) -> list[str]:
+        return parse_aliases(self.aliases)
 
     @property
     def label(self) -> str:
@@ -26,6 +35,15 @@ class TaxonomyMixin:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.code}>"
+
+
+#: What separates aliases where they are typed or stored (not "/": 高校/科研院所 is one).
+ALIAS_SEPARATORS = re.compile(r"[\n|,，、;；]")
+
+
+def parse_aliases(text: str | None) -> list[str]:
+    """Aliases from a text of one a line (or separated by | , 、 ;), trimmed, without repeats."""
+    return list(dict.fromkeys(a.strip() for a in ALIAS_SEPARATORS.split(text or "") if a.strip()))
 
 
 class Chain(TaxonomyMixin, db.Model):

@@ -191,18 +191,45 @@ def test_exports_csv_and_xlsx(world, client, auth, organizer):
     meeting_ops.set_up_meetings(event, datetime(2026, 3, 18, 14, 0), n_slots=2, n_tables=3)
     meeting_ops.schedule_event(event)
     auth.login(organizer)
-    rows = list(
-        csv.reader(
-            io.StringIO(
-                client.get(f"/events/{event.id}/export/meetings.csv").data.decode("utf-8-sig")
-            )
-        )
-    )
-    assert rows[0][0] == "id" and len(rows) == 1 + len(meeting_ops.event_meetings(event))
+    response = client.get(f"/events/{event.id}/export/meetings.csv")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][:6] == ["编号", "开始时间", "结束时间", "桌号", "甲方", "乙方"]
+    assert len(rows) == 1 + len(meeting_ops.event_meetings(event))
+    sources = {row[7] for row in rows[1:]}
+    assert sources and sources <= {"邀约", "推荐", "手工"}
+    local_day = to_local(utcnow(), event.timezone).date().isoformat()
+    disposition = response.headers["Content-Disposition"]
+    assert f'filename="event-{event.id}-meetings-{local_day}.csv"' in disposition
     wb = load_workbook(io.BytesIO(client.get(f"/events/{event.id}/export/registrations.xlsx").data))
     sheet = wb.active
-    assert sheet.max_row == 1 + 6
+    assert sheet.max_row == 1 + 6 and sheet.title == "报名"
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["编号", "单位名称", "统一社会信用代码", "报名状态"]
+    assert header[-3:] == ["联系人", "联系电话", "联系邮箱"]  # organizers export contacts
+    first = dict(zip(header, next(sheet.iter_rows(min_row=2, values_only=True)), strict=True))
+    assert first["报名状态"] == "报名成功" and first["联系邮箱"]
     assert client.get(f"/events/{event.id}/agenda").status_code == 200
+
+
+def test_exports_in_english_show_no_raw_code(world, client, auth, organizer):
+    from tests.conftest import csrf_token
+
+    event, owners, smes = world
+    _register_all(event, owners, smes)
+    meeting_ops.set_up_meetings(event, datetime(2026, 3, 18, 14, 0), n_slots=2, n_tables=3)
+    meeting_ops.schedule_event(event)
+    auth.login(organizer)
+    client.post("/language/en", data={"csrf_token": csrf_token(client, "/"), "next": "/"})
+    raw = {"confirmed", "pending", "suggested", "request", "manual", "held", "no_show", "yes"}
+    for what in ("registrations", "meetings"):
+        data = client.get(f"/events/{event.id}/export/{what}.csv").data.decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(data)))
+        assert rows[0][0] == "Ref"
+        assert not raw & {cell for row in rows[1:] for cell in row}, what
+    rows = list(csv.DictReader(io.StringIO(
+        client.get(f"/events/{event.id}/export/registrations.csv").data.decode("utf-8-sig")
+    )))  # fmt: skip
+    assert {row["Registration status"] for row in rows} == {"Confirmed"}
 
 
 def test_outcomes_go_into_the_ledger_and_enterprises_see_only_their_own(

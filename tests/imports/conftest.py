@@ -11,6 +11,15 @@ from openpyxl import Workbook
 from ..conftest import valid_credit_code
 
 
+@pytest.fixture
+def organizer(make_user):
+    from rongtong.extensions import db
+
+    user = make_user(role="organizer")
+    db.session.commit()
+    return user
+
+
 def enterprise_row(**overrides) -> dict:
     row = {
         "credit_code": valid_credit_code(),

@@ -23,7 +23,7 @@ def test_import_enterprises_command_reports_bad_rows_and_exits_1(runner, write_f
     result = runner.invoke(args=["import", "enterprises", str(path)])
 
     assert result.exit_code == 1, result.output
-    assert "1 created, 0 updated, 1 rows failed" in result.output
+    assert "1 created, 0 updated, 1 rows refused" in result.output
     assert "line 2, credit_code: 统一社会信用代码校验位错误" in result.output
     db.session.expire_all()
     assert find_by_credit_code(good) is not None  # the good row was committed
@@ -37,7 +37,7 @@ def test_import_commands_exit_0_when_every_row_is_good(runner, write_file, make_
     result = runner.invoke(args=["import", "listings", str(path)])
 
     assert result.exit_code == 0, result.output
-    assert "1 created, 0 updated, 0 rows failed" in result.output
+    assert "1 created, 0 updated, 0 rows refused" in result.output
     assert find_by_ref("CH-AUTO-001") is not None
 
     again = runner.invoke(args=["import", "listings", str(path)])
@@ -62,7 +62,7 @@ def test_export_listings_command(runner, make_listing, tmp_path):
     result = runner.invoke(args=["export", "listings", "--kind", "capability"])
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout_bytes.decode("utf-8-sig"))))
-    assert [r["ref"] for r in rows] == ["CA-CLI-2"]
+    assert [r["编号"] for r in rows] == ["CA-CLI-2"]
 
     out = tmp_path / "listings.xlsx"
     result = runner.invoke(args=["export", "listings", "--format", "xlsx", "-o", str(out)])

@@ -1,25 +1,21 @@
 """Import of enterprises and listings from .jsonl, .csv and .xlsx; export back."""
 
-import csv
-import io
 from datetime import date, datetime
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from rongtong.enterprises.models import Enterprise
 from rongtong.enterprises.services import find_by_credit_code
 from rongtong.extensions import db
-from rongtong.imports import services
 from rongtong.imports.services import (
     ImportFileError,
-    export_listings,
     import_enterprises,
     import_listings,
     read_rows,
 )
 from rongtong.listings.models import Listing
-from rongtong.listings.services import BrowseFilters, find_by_ref
+from rongtong.listings.services import find_by_ref
 
 from ..conftest import valid_credit_code
 from .conftest import enterprise_row, listing_row
@@ -315,59 +311,3 @@ def test_unknown_columns_are_errors(write_file, owners):
     report = import_listings(read_rows(write_file([listing_row(a.credit_code, colour="red")],
                                                   "csv")))  # fmt: skip
     assert errors_by_line(report) == {2: {"colour"}}
-
-
-# --- export ----------------------------------------------------------------------------------
-
-
-def test_csv_export_has_the_import_columns_and_reimports(make_listing, owners, write_file):
-    a, _ = owners
-    make_listing(enterprise=a, ref="CH-X-1", title='=HYPERLINK("http://x")', keywords=["焊接"])
-    make_listing(enterprise=a, ref="CA-X-2", kind="capability", status="draft")
-
-    data = export_listings(BrowseFilters(), "csv")
-
-    assert data.startswith("\ufeff".encode())
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    assert [r["ref"] for r in rows] == ["CH-X-1"]  # drafts are not exported
-    assert tuple(rows[0]) == services.EXPORT_COLUMNS
-    assert rows[0]["enterprise"] == a.credit_code
-    assert rows[0]["title"].startswith("'=")  # no formula runs when opened in Excel
-
-    path = write_file([], "csv", name="export.csv")
-    path.write_bytes(data)
-    report = import_listings(read_rows(path))
-    assert (report.created, report.updated, report.errors) == (0, 1, [])
-    assert find_by_ref("CH-X-1").title == '=HYPERLINK("http://x")'
-
-
-def test_xlsx_export(make_listing, owners, tmp_path):
-    a, _ = owners
-    make_listing(enterprise=a, ref="CH-X-1", title="=1+1", kind="challenge")
-    make_listing(enterprise=a, ref="CA-X-2", kind="capability")
-
-    data = export_listings(BrowseFilters(kind="capability"), "xlsx")
-
-    sheet = load_workbook(io.BytesIO(data)).active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == services.EXPORT_COLUMNS
-    assert [r[0] for r in rows[1:]] == ["CA-X-2"]
-    all_rows = load_workbook(io.BytesIO(export_listings(BrowseFilters(), "xlsx"))).active
-    cell = next(c for c in all_rows["F"] if c.value == "=1+1")
-    assert cell.data_type == "s"  # text, not a formula
-    path = tmp_path / "out.xlsx"
-    path.write_bytes(data)
-    assert import_listings(read_rows(path)).errors == []
-
-
-def test_export_of_a_search(make_listing, owners):
-    a, _ = owners
-    make_listing(enterprise=a, ref="CH-S-1", title="碳化硅衬底切割", keywords=[])
-    make_listing(
-        enterprise=a, ref="CH-S-2", title="生物发酵罐清洗", summary="", description="", keywords=[]
-    )
-
-    data = export_listings(BrowseFilters(q="碳化硅"), "csv")
-
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    assert [r["ref"] for r in rows] == ["CH-S-1"]

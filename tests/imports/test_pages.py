@@ -3,7 +3,6 @@
 import csv
 import io
 
-import pytest
 from openpyxl import load_workbook
 
 from rongtong.enterprises.services import find_by_credit_code
@@ -11,13 +10,6 @@ from rongtong.extensions import db
 
 from ..conftest import valid_credit_code
 from .conftest import enterprise_row
-
-
-@pytest.fixture
-def organizer(make_user):
-    user = make_user(role="organizer")
-    db.session.commit()
-    return user
 
 
 def test_only_organizers_reach_the_pages(client, auth, make_user, organizer):
@@ -109,8 +101,8 @@ def test_export_downloads(client, auth, organizer, make_listing):
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
-    assert [r["ref"] for r in rows] == ["CH-P-1"]
-    assert rows[0]["confidential"]  # organizers export everything they can see
+    assert [r["编号"] for r in rows] == ["CH-P-1"]
+    assert rows[0]["保密信息"]  # organizers export everything they can see
 
     response = client.get("/exports/listings?format=xlsx&kind=capability")
     assert response.status_code == 200

@@ -93,6 +93,7 @@ def world(app, make_user, make_enterprise, make_listing, api_token):
         "user_id": other.id,
         "token_id": 999999,
         "judgement_id": 999999,
+        "notification_id": _notice_for(owner),
         "term_id": 1,
         "year": 2027,
     }
@@ -103,6 +104,20 @@ def world(app, make_user, make_enterprise, make_listing, api_token):
         "admin": make_user(role="admin", enterprise=None),
     }
     return {"ids": ids, "users": users, "reg_proposer": reg_proposer}
+
+
+def _notice_for(user) -> int:
+    from rongtong.notifications.services import notify
+
+    (note,) = notify(
+        [user],
+        kind="schedule_published",
+        key="matrix",
+        params={"event": "路演"},
+        endpoint="notifications.index",
+        mail=False,
+    )
+    return note.id
 
 
 def _client(app, world, role):
@@ -158,11 +173,18 @@ def _gets(ids):
         "enterprises.members": (f"/enterprises/{ids['enterprise_id']}/members", login),
         "imports.upload": ("/imports", organizer),
         "imports.export_listings": ("/exports/listings?format=csv", organizer),
+        "imports.template": ("/imports/template/enterprises.xlsx", organizer),
+        # A report is its uploader's only; an unknown token is simply not there.
+        "imports.error_report": (
+            "/imports/reports/not-a-token",
+            {"anon": LOGIN, "other": {403}, "owner": {403}, "organizer": {404}, "admin": {404}},
+        ),
         "admin.taxonomies": ("/admin/taxonomies", admin),
         "admin.users": ("/admin/users", admin),
         "admin.edit_term": ("/admin/taxonomies/chains/new", admin),
         "admin.edit_term#existing": ("/admin/taxonomies/chains/1", admin),
         "mail.index": ("/admin/outbox/", admin),
+        "notifications.index": ("/notifications/", login),
         "mail.detail": (f"/admin/outbox/{ids['mail_id']}", admin),
         "mail.html_part": (f"/admin/outbox/{ids['mail_id']}/html", {**admin, "admin": {200, 404}}),
         "digests.preferences": (
@@ -309,6 +331,13 @@ def _posts(ids):
         ("admin.edit_term", "/admin/taxonomies/chains/new", {"admin"}),
         ("admin.set_role", f"/admin/users/{ids['user_id']}/role", {"admin"}),
         ("mail.retry", f"/admin/outbox/{ids['mail_id']}/retry", {"admin"}),
+        # A notice is its person's only: others get 404, as for one that does not exist.
+        ("notifications.read", f"/notifications/{ids['notification_id']}/read", {"owner"}),
+        (
+            "notifications.read_all",
+            "/notifications/read-all",
+            {"other", "owner", "organizer", "admin"},
+        ),
         ("accounts.profile", "/account", {"other", "owner", "organizer", "admin"}),
         ("accounts.revoke_token", f"/account/tokens/{ids['token_id']}/revoke", set()),
         # Only users without an enterprise ask to join one; every role here has one or is staff.
@@ -390,6 +419,7 @@ POST_NAMES = [
                 "user_id",
                 "token_id",
                 "judgement_id",
+                "notification_id",
             ),
             0,
         )

@@ -1,7 +1,7 @@
 """notifications: the in-app notification centre
 
 Revision ID: a1c3e5f7b9d1
-Revises: 251bebabca6b
+Revises: 8c1f3e2a9d47
 Create Date: 2026-12-07 01:40:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a1c3e5f7b9d1"
-down_revision = "251bebabca6b"
+down_revision = "8c1f3e2a9d47"
 branch_labels = None
 depends_on = None
 
