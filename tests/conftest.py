@@ -9,7 +9,7 @@ import itertools
 import os
 import random
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from flask import g, request_started
 from flask_sqlalchemy.session import Session as FlaskSession
 
 from rongtong import create_app
+from rongtong.core.time import local_today
 from rongtong.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 from rongtong.extensions import db, limiter
 from rongtong.listings import services as listing_services
@@ -293,7 +294,7 @@ def make_listing(make_enterprise):
             "description": overrides.pop("description", "铝合金电池托盘焊接后平面度要求 ≤0.5mm。"),
             "confidential": overrides.pop("confidential", "内部目标：年产 20 万件。"),
             "keywords": overrides.pop("keywords", ["激光焊接", "电池托盘"]),
-            "deadline": overrides.pop("deadline", date.today() + timedelta(days=90)),
+            "deadline": overrides.pop("deadline", local_today() + timedelta(days=90)),
         }
         if kind == "challenge":
             data["budget_min"] = overrides.pop("budget_min", 100_000)
