@@ -7,7 +7,8 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test install translations i18n-update browser-deps lint clean
+.PHONY: run test test-fast test-clock install translations i18n-update browser-deps clock-deps \
+	lint clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +52,30 @@ browser-deps:
 		apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 	@[ -f node_modules/axe-core/axe.min.js ] || npm install --no-audit --no-fund --silent
 
+# Dates are decided in Asia/Shanghai and stored in UTC, so a test that mixes the machine's
+# day with Shanghai's fails only in some hours. The suite runs again under libfaketime at
+# 20:30 UTC today (04:30 tomorrow in Shanghai) and at 23:59 on 31 December in Shanghai
+# (15:59 UTC). The faked clock starts there and runs on (so the second run also crosses
+# into the new year); monotonic clocks stay real, for timeouts and durations.
+CLOCK_TIMES := $(shell date -u +%F)T20:30:00 $(shell date -u +%Y)-12-31T15:59:00
+CLOCK_PYTEST ?= -m "not browser and not slow"
+
+clock-deps:
+	@command -v faketime >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq faketime >/dev/null; }
+
+test-clock: install clock-deps
+	@set -e; for at in $(CLOCK_TIMES); do \
+		echo "== The suite with the clock at $${at/T/ } UTC"; \
+		TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$${at/T/ }" \
+			$(BIN)/python -m pytest -q $(CLOCK_PYTEST); \
+	done
+
+# For developers: everything but the slow tests (browser journeys, Schemathesis, the
+# two-instances deployment, the seeds); see the README for how long it takes.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
+
 test: install browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
@@ -59,6 +84,7 @@ ifeq ($(CI),true)
 	@echo "== The database-touching suite again, on PostgreSQL ($(PG_TEST_URL))"
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q --ignore=tests/matching
 endif
+	$(MAKE) --no-print-directory test-clock
 
 lint: install
 	$(BIN)/ruff check .

@@ -9,7 +9,9 @@ import itertools
 import os
 import random
 import re
-from datetime import date, timedelta
+import select
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,10 +20,20 @@ from flask import g, request_started
 from flask_sqlalchemy.session import Session as FlaskSession
 
 from rongtong import create_app
+from rongtong.core.time import local_today
 from rongtong.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 from rongtong.extensions import db, limiter
 from rongtong.listings import services as listing_services
 from rongtong.matches import services as match_services
+
+if "FAKETIME" in os.environ:
+    # Under `make test-clock` (libfaketime 0.9.10), Python 3.11's time.sleep, which waits on
+    # an absolute monotonic deadline, fails with EINVAL; select() waits the same time and
+    # works. Forked children (the mail sender, the scheduler) inherit the replacement.
+    def _sleep(seconds: float) -> None:
+        select.select([], [], [], seconds)
+
+    time.sleep = _sleep
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed_data"
 PASSWORD = "correct horse battery"
@@ -301,7 +313,7 @@ def make_listing(make_enterprise):
             "description": overrides.pop("description", "铝合金电池托盘焊接后平面度要求 ≤0.5mm。"),
             "confidential": overrides.pop("confidential", "内部目标：年产 20 万件。"),
             "keywords": overrides.pop("keywords", ["激光焊接", "电池托盘"]),
-            "deadline": overrides.pop("deadline", date.today() + timedelta(days=90)),
+            "deadline": overrides.pop("deadline", local_today() + timedelta(days=90)),
         }
         if kind == "challenge":
             data["budget_min"] = overrides.pop("budget_min", 100_000)

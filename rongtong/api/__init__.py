@@ -1,14 +1,21 @@
 """JSON API v1 under /api/v1: flask-smorest blueprints, bearer tokens, one error shape.
 
-The OpenAPI document is generated from the code and served at /api/v1/openapi.json.
+Each feature keeps its endpoints in its own ``api.py`` (``listings/api.py`` …); this package
+holds what they share (errors, auth, pagination) and registers them. The OpenAPI document
+is generated from the code and served at /api/v1/openapi.json.
 """
 
 
 def register_api(app) -> None:
     """Register the API blueprints on ``app`` (after ``api.init_app``)."""
+    from ..enterprises import api as enterprises
+    from ..events import api as events
     from ..extensions import api, csrf
+    from ..listings import api as listings
+    from ..matches import api as matches
     from ..notifications import api as notifications
-    from . import enterprises, events, listings, matches, proposals, taxonomies
+    from ..proposals import api as proposals
+    from ..taxonomy import api as taxonomies
     from .auth import BEARER_SCHEME
     from .errors import ApiErrorSchema
 

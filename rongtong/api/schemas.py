@@ -3,7 +3,8 @@
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from ..enterprises.schemas import BaseSchema, EnterpriseSchema, TaxonomyTerm, TermSchema, Text
+from ..core.schemas import BaseSchema, TaxonomyTerm, TermSchema, Text
+from ..enterprises.schemas import EnterpriseSchema
 from ..listings.models import KINDS, STATUSES
 from ..listings.schemas import ListingSchema
 from ..listings.services import SORTS

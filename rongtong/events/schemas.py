@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as MMValidationError
 
-from ..enterprises.schemas import BaseSchema, TaxonomyTerm, Text, UtcDateTime, Yuan
+from ..core.schemas import BaseSchema, TaxonomyTerm, Text, UtcDateTime, Yuan
 from ..taxonomy.models import Category, Chain
 from .models import EVENT_KINDS, EVENT_STATUSES
 

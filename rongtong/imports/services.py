@@ -19,15 +19,12 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..core.schemas import LIST_SEPARATORS
 from ..core.services import ServiceError
 from ..core.sheets import unguard
 from ..core.time import utcnow
 from ..enterprises.models import Enterprise
-from ..enterprises.schemas import (
-    ENTERPRISE_DEFAULTS,
-    LIST_SEPARATORS,
-    EnterpriseImportSchema,
-)
+from ..enterprises.schemas import ENTERPRISE_DEFAULTS, EnterpriseImportSchema
 from ..enterprises.services import (
     apply_profile,
     find_by_credit_code,

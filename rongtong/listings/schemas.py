@@ -2,12 +2,11 @@
 
 from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 
-from ..enterprises.schemas import (
+from ..core.schemas import (
     LIST_SEPARATORS,
     MAX_TEXT,
     BaseSchema,
     CreditCode,
-    EnterpriseRefSchema,
     TaxonomyTerm,
     TermSchema,
     Text,
@@ -15,6 +14,7 @@ from ..enterprises.schemas import (
     Viewed,
     Yuan,
 )
+from ..enterprises.schemas import EnterpriseRefSchema
 from ..enterprises.services import find_by_credit_code
 from ..taxonomy.models import Category, Chain
 from .confidential import accepted_listing_ids, log_confidential_views

@@ -5,7 +5,8 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
 
-from ..enterprises.schemas import BaseSchema, EnterpriseRefSchema, Text, UtcDateTime, Yuan
+from ..core.schemas import BaseSchema, Text, UtcDateTime, Yuan
+from ..enterprises.schemas import EnterpriseRefSchema
 from .models import ATTACHMENT_KINDS, DECLINE_REASONS, STATUSES
 from .services import CONTENT_TYPES, DECISIONS, LIMITS
 

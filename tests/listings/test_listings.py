@@ -1,5 +1,6 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
+from rongtong.core.time import local_today
 from rongtong.extensions import db
 from rongtong.listings.models import Listing
 from rongtong.listings.services import expire_listings
@@ -17,7 +18,7 @@ def _form(**overrides):
         "keywords": "激光焊接、电池托盘",
         "budget_min": "200000",
         "budget_max": "800000",
-        "deadline": (date.today() + timedelta(days=60)).isoformat(),
+        "deadline": (local_today() + timedelta(days=60)).isoformat(),
     }
     data.update(overrides)
     return data
@@ -147,14 +148,14 @@ def test_organizer_unpublishes_with_reason_owner_sees_it(auth, make_user, make_l
 
 def test_close_expire_and_renew(auth, make_user, make_listing):
     owner = make_user()
-    listing = make_listing(enterprise=owner.enterprise, deadline=date.today() - timedelta(days=1))
+    listing = make_listing(enterprise=owner.enterprise, deadline=local_today() - timedelta(days=1))
     assert expire_listings() == 1
     assert listing.status == "expired"
     auth.login(owner)
-    past = (date.today() - timedelta(days=3)).isoformat()
+    past = (local_today() - timedelta(days=3)).isoformat()
     auth.post(f"/listings/{listing.id}/renew", {"deadline": past})
     assert listing.status == "expired"
-    future = (date.today() + timedelta(days=30)).isoformat()
+    future = (local_today() + timedelta(days=30)).isoformat()
     auth.post(f"/listings/{listing.id}/renew", {"deadline": future})
     assert listing.status == "published" and listing.deadline.isoformat() == future
     auth.post(f"/listings/{listing.id}/close")
@@ -190,7 +191,7 @@ def test_filters_sort_and_pagination(client, make_listing, make_enterprise):
             title=f"批量条目{i:02d}",
             chain="semicon",
             category="supply",
-            deadline=date.today() + timedelta(days=10 + i),
+            deadline=local_today() + timedelta(days=10 + i),
         )
     make_listing(title="别的链条目", chain="biomed")
     html = client.get("/listings/?chain=semicon&sort=deadline").get_data(as_text=True)

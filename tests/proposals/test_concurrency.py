@@ -4,13 +4,14 @@ challenge). Also the constraints themselves, without the services in front."""
 
 import threading
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from rongtong import create_app
+from rongtong.core.time import local_today
 from rongtong.extensions import db
 from rongtong.proposals import services
 from rongtong.proposals.models import Proposal
@@ -91,7 +92,7 @@ def _setup(app, n_members=2, own=False):
                 "summary": "s",
                 "description": "",
                 "keywords": [],
-                "deadline": date.today() + timedelta(days=30),
+                "deadline": local_today() + timedelta(days=30),
             },
         )
         listing.status = "published"

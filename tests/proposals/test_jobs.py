@@ -1,11 +1,11 @@
 """Closing challenges at their deadline and reminding owners past the response deadline."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from rongtong.core.services import ServiceError
-from rongtong.core.time import utcnow
+from rongtong.core.time import local_today, utcnow
 from rongtong.extensions import db
 from rongtong.proposals import jobs, services
 from rongtong.scheduler.schedule import JOBS
@@ -19,8 +19,8 @@ def _submitted(owner_listing, member):
 
 
 def test_the_deadline_closes_the_challenge(client, api_token, owner, make_listing, proposer):
-    past = make_listing(enterprise=owner.enterprise, deadline=date.today() - timedelta(days=1))
-    today = make_listing(enterprise=owner.enterprise, deadline=date.today())
+    past = make_listing(enterprise=owner.enterprise, deadline=local_today() - timedelta(days=1))
+    today = make_listing(enterprise=owner.enterprise, deadline=local_today())
     member = proposer()
     headers = api_token(member)
     db.session.commit()
@@ -51,7 +51,7 @@ def test_the_deadline_closes_the_challenge(client, api_token, owner, make_listin
 
 
 def test_the_cli_runs_the_jobs(runner, owner, make_listing):
-    make_listing(enterprise=owner.enterprise, deadline=date.today() - timedelta(days=3))
+    make_listing(enterprise=owner.enterprise, deadline=local_today() - timedelta(days=3))
     result = runner.invoke(args=["proposals", "close"])
     assert result.exit_code == 0 and "expired: 1" in result.output
     result = runner.invoke(args=["proposals", "remind"])

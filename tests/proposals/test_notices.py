@@ -1,5 +1,8 @@
 """Notices in the recipient's language, once per recipient and purpose; awarding by page."""
 
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
 from rongtong.extensions import db
 from rongtong.outcomes.models import Outcome
 from rongtong.proposals import services
@@ -12,13 +15,14 @@ def _submit(challenge, member):
     return services.create_proposal(member, challenge, proposal_data())
 
 
-def test_each_recipient_gets_the_notice_in_their_locale(owner, challenge, proposer, make_user):
+def test_each_recipient_gets_the_notice_in_their_locale(app, owner, challenge, proposer, make_user):
     english = make_user(enterprise=owner.enterprise, locale="en", name="Ann")
     proposal = _submit(challenge, proposer())
     by_user = {m.user_id: m for m in mails("proposal_submitted")}
     assert set(by_user) == {owner.id, english.id}
-    due = proposal.response_due_at
-    # The due date is formatted by Babel in each recipient's locale.
+    # The due date is the Shanghai day of the stored UTC instant, formatted by Babel in each
+    # recipient's locale.
+    due = proposal.response_due_at.replace(tzinfo=UTC).astimezone(ZoneInfo(app.config["TIMEZONE"]))
     assert f"{due.year}年{due.month}月{due.day}日" in by_user[owner.id].text_body
     assert f"{due.day}, {due.year}" in by_user[english.id].text_body
     assert by_user[english.id].key == f"proposal:{proposal.id}:status:submitted:user:{english.id}"

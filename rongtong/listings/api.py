@@ -2,6 +2,10 @@
 
 from flask import abort
 
+from ..api import errors
+from ..api.auth import OPTIONAL_AUTH, TOKEN_AUTH, api_user, require_api_user
+from ..api.common import Blueprint, get_or_404, page_body, respond
+from ..api.schemas import ListingPageSchema, ListingQuerySchema
 from ..listings import services
 from ..listings.models import Listing
 from ..listings.schemas import (
@@ -10,10 +14,6 @@ from ..listings.schemas import (
     ListingSchema,
     check_listing_update,
 )
-from . import errors
-from .auth import OPTIONAL_AUTH, TOKEN_AUTH, api_user, require_api_user
-from .common import Blueprint, get_or_404, page_body, respond
-from .schemas import ListingPageSchema, ListingQuerySchema
 
 bp = Blueprint(
     "api_listings",

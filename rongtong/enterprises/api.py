@@ -2,14 +2,14 @@
 
 from flask import abort
 
+from ..api import errors
+from ..api.auth import OPTIONAL_AUTH, api_user
+from ..api.common import Blueprint, get_or_404, respond
+from ..api.schemas import EnterprisePageSchema, EnterpriseQuerySchema
 from ..enterprises.models import Enterprise
 from ..enterprises.schemas import EnterpriseSchema
 from ..extensions import db
 from ..taxonomy.models import Chain
-from . import errors
-from .auth import OPTIONAL_AUTH, api_user
-from .common import Blueprint, get_or_404, respond
-from .schemas import EnterprisePageSchema, EnterpriseQuerySchema
 
 bp = Blueprint(
     "api_enterprises",

@@ -3,6 +3,9 @@ meetings, the scheduler, outcomes and iCalendar, with the same rules as the page
 
 from flask import Response, abort, request
 
+from ..api import errors
+from ..api.auth import OPTIONAL_AUTH, TOKEN_AUTH, api_user, require_api_user
+from ..api.common import Blueprint, get_or_404, respond
 from ..core.time import to_local
 from ..events import exports, programme, services
 from ..events import invitations as invitation_ops
@@ -37,9 +40,6 @@ from ..events.schemas import (
 )
 from ..extensions import db
 from ..listings.models import Listing
-from . import errors
-from .auth import OPTIONAL_AUTH, TOKEN_AUTH, api_user, require_api_user
-from .common import Blueprint, get_or_404, respond
 
 bp = Blueprint(
     "api_events",

@@ -5,6 +5,9 @@ import io
 from flask import abort, current_app
 
 from ..accounts.models import User
+from ..api import errors
+from ..api.auth import TOKEN_AUTH, require_api_user
+from ..api.common import Blueprint, get_or_404, respond
 from ..core.services import ServiceError
 from ..extensions import db
 from ..listings import services as listing_services
@@ -26,9 +29,6 @@ from ..proposals.schemas import (
     TermsSchema,
 )
 from ..proposals.transactions import commit_with_retry
-from . import errors
-from .auth import TOKEN_AUTH, require_api_user
-from .common import Blueprint, get_or_404, respond
 
 bp = Blueprint(
     "api_proposals",

@@ -2,12 +2,12 @@
 
 from marshmallow import Schema, fields, validate
 
+from ..api import errors
+from ..api.auth import OPTIONAL_AUTH, api_user
+from ..api.common import Blueprint, respond
+from ..listings.api import _visible
 from ..listings.schemas import ListingSchema
 from ..matches.services import matches_for
-from . import errors
-from .auth import OPTIONAL_AUTH, api_user
-from .common import Blueprint, respond
-from .listings import _visible
 
 bp = Blueprint(
     "api_matches",

@@ -2,11 +2,11 @@
 
 from flask import abort
 
+from ..api import errors
+from ..api.common import Blueprint, respond
+from ..api.schemas import TaxonomiesSchema, TaxonomyTermSchema, VocabularySchema
 from ..extensions import db
 from ..taxonomy.models import VOCABULARIES
-from . import errors
-from .common import Blueprint, respond
-from .schemas import TaxonomiesSchema, TaxonomyTermSchema, VocabularySchema
 
 bp = Blueprint(
     "api_taxonomies",
