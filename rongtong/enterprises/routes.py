@@ -161,7 +161,7 @@ def verify(enterprise_id: int):
 @organizer_required
 def unverify(enterprise_id: int):
     enterprise = db.get_or_404(Enterprise, enterprise_id)
-    services.unverify_enterprise(enterprise)
+    services.unverify_enterprise(enterprise, current_user)
     db.session.commit()
     flash(_("已撤销审核：%(name)s", name=enterprise.name), "info")
     return redirect(url_for("enterprises.detail", enterprise_id=enterprise.id))

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
+from ..audit import services as audit
 from ..core.services import ServiceError
 from ..core.time import utcnow
 from ..core.validators import to_halfwidth
@@ -95,11 +96,25 @@ def create_enterprise(data: dict) -> Enterprise:
 
 
 def verify_enterprise(enterprise: Enterprise, organizer) -> None:
+    audit.record(
+        organizer,
+        "enterprise.verify",
+        enterprise,
+        {"verified": enterprise.verified},
+        {"verified": True},
+    )
     enterprise.verified_at = utcnow()
     enterprise.verified_by_id = organizer.id
 
 
-def unverify_enterprise(enterprise: Enterprise) -> None:
+def unverify_enterprise(enterprise: Enterprise, organizer=None) -> None:
+    audit.record(
+        organizer,
+        "enterprise.unverify",
+        enterprise,
+        {"verified": enterprise.verified},
+        {"verified": False},
+    )
     enterprise.verified_at = None
     enterprise.verified_by_id = None
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from ..audit import services as audit
 from ..extensions import db
 from . import services
 
@@ -20,6 +21,9 @@ def _run_import(importer, path: Path) -> None:
     except services.ImportFileError as exc:
         raise click.ClickException(f"{path}: {exc}") from exc
     report = importer(rows)
+    audit.record(
+        None, "import.run", None, None, services.report_summary(report, importer, path.name)
+    )
     # Good rows are kept even when others failed; each failed row left nothing behind.
     db.session.commit()
     click.echo(

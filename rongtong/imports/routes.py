@@ -4,6 +4,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..audit import services as audit
 from ..core.auth import organizer_required
 from ..extensions import db
 from . import services
@@ -33,6 +34,13 @@ def upload():
             status = 422
         else:
             report = IMPORTERS[form.target.data](rows, actor=current_user)
+            audit.record(
+                current_user,
+                "import.run",
+                None,
+                None,
+                services.report_summary(report, IMPORTERS[form.target.data], upload_file.filename),
+            )
             db.session.commit()
     elif form.is_submitted():
         status = 422
