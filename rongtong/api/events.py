@@ -3,6 +3,7 @@ meetings, the scheduler, outcomes and iCalendar, with the same rules as the page
 
 from flask import Response, abort, request
 
+from ..audit import services as audit
 from ..events import exports, services
 from ..events.models import Event, Meeting, MeetingRequest, Registration
 from ..events.schemas import (
@@ -112,7 +113,8 @@ def create_event(data):
     amount in the message; a second roadshow in a month or a chain twice a year: `warnings`."""
     user = _organizer()
     event = Event()
-    warnings = services.save_event(event, data, user=user)
+    with audit.tracked(user, "event.budget", event, ("budget",)):
+        warnings = services.save_event(event, data, user=user)
     return respond(_dump_event(event, warnings), 201)
 
 
@@ -142,9 +144,11 @@ def update_event(data, event_id):
         # Times without an offset are read in the event's zone; keep both in one zone.
         for key in ("starts_at", "ends_at"):
             data.setdefault(key, services.to_local(getattr(event, key), event.timezone))
-    warnings = services.save_event(event, data, user=user)
+    with audit.tracked(user, "event.budget", event, ("budget",)):
+        warnings = services.save_event(event, data, user=user)
     if status is not None:
-        services.set_status(event, status)
+        with audit.tracked(user, "event.status", event, ("status",)):
+            services.set_status(event, status)
         if event.status == "open":
             services.promote_waitlist(event)
     return respond(_dump_event(event, warnings))

@@ -12,6 +12,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..audit import services as audit
 from ..core.auth import admin_required, member_required, organizer_required
 from ..core.forms import select_choices
 from ..core.services import ServiceError, find_term
@@ -165,8 +166,9 @@ def settings():
     form = SettingsForm(data=services.all_settings())
     if form.validate_on_submit():
         try:
-            for key in services.SETTINGS:
-                services.set_setting(key, getattr(form, key).data, user=current_user)
+            with audit.tracked(current_user, "programme.settings", read=services.all_settings):
+                for key in services.SETTINGS:
+                    services.set_setting(key, getattr(form, key).data, user=current_user)
         except ServiceError as exc:
             _fail(exc)
         else:
@@ -198,7 +200,8 @@ def _save_event(form: EventForm, event: Event):
     for key in ("title", "venue", "online_url", "organiser", "description"):
         data[key] = (data.get(key) or "").strip()
     try:
-        warnings = services.save_event(event, data, user=current_user)
+        with audit.tracked(current_user, "event.budget", event, ("budget",)):
+            warnings = services.save_event(event, data, user=current_user)
     except ServiceError as exc:
         db.session.rollback()
         target = getattr(form, exc.field or "", None)
@@ -247,7 +250,8 @@ def set_status(event_id: int):
     event = db.get_or_404(Event, event_id)
     if ActionForm().validate_on_submit():
         try:
-            services.set_status(event, request.form.get("status", ""))
+            with audit.tracked(current_user, "event.status", event, ("status",)):
+                services.set_status(event, request.form.get("status", ""))
         except ServiceError as exc:
             _fail(exc)
         else:
