@@ -294,4 +294,7 @@ def changes(entry: AuditEntry) -> list[tuple[str, str, str]]:
 
 def changes_text(entry: AuditEntry) -> str:
     """The changes on one line: 状态：报名中 → 已取消；预算（元）：0 → 10,000."""
-    return "；".join(f"{label}：{old} → {new}" for label, old, new in changes(entry))
+    return _("；").join(
+        _("%(field)s：%(old)s → %(new)s", field=label, old=old, new=new)
+        for label, old, new in changes(entry)
+    )
