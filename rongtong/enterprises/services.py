@@ -132,7 +132,9 @@ def _review_state(enterprise: Enterprise) -> dict:
 
 
 def verify_enterprise(enterprise: Enterprise, organizer) -> None:
-    """Approve: the enterprise may publish; its members are told."""
+    """Approve: the enterprise may publish; its members are told. Twice is once."""
+    if enterprise.verified:
+        return
     before = _review_state(enterprise)
     enterprise.verified_at = utcnow()
     enterprise.verified_by_id = organizer.id

@@ -54,6 +54,14 @@ def test_approve_verifies_and_mails_each_member_in_their_language(
     assert mails[0].subject == "广州市审核测试科技有限公司 已通过平台审核"
     assert mails[1].subject == "广州市审核测试科技有限公司 has been verified"
     assert 'lang="en"' in mails[1].html_body
+    auth.post(f"/enterprises/{enterprise.id}/verify")  # a second click: no mail, no entry
+    assert len(_mails(enterprise.id, "approved")) == 2
+    assert (
+        db.session.execute(
+            db.select(db.func.count(AuditEntry.id)).where(AuditEntry.action == "enterprise.verify")
+        ).scalar_one()
+        == 1
+    )
 
 
 def test_reject_with_reason_is_mailed_shown_and_leaves_the_queue(
