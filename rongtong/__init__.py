@@ -158,6 +158,7 @@ def _sqlite_begin(conn):
 def _import_models() -> None:
     """Every feature's models, so that the metadata (and Alembic) knows all tables."""
     from .accounts import models as _accounts  # noqa: F401
+    from .audit import models as _audit  # noqa: F401
     from .digests import models as _digests  # noqa: F401
     from .enterprises import models as _enterprises  # noqa: F401
     from .events import models as _events  # noqa: F401
@@ -192,6 +193,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.routes import bp as accounts_bp
     from .admin.routes import bp as admin_bp
     from .api import register_api
+    from .audit.routes import bp as audit_bp
     from .digests.routes import bp as digests_bp
     from .enterprises.routes import bp as enterprises_bp
     from .events.routes import bp as events_bp
@@ -215,7 +217,7 @@ def _register_blueprints(app: Flask) -> None:
         proposals_bp,
     ):
         app.register_blueprint(bp)
-    for bp in (mail_bp, digests_bp, notifications_bp):
+    for bp in (mail_bp, digests_bp, notifications_bp, audit_bp):
         app.register_blueprint(bp)
     register_api(app)
 

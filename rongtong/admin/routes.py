@@ -5,11 +5,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.models import User
+from ..audit import services as audit
 from ..core.auth import admin_required
 from ..core.params import page_arg
 from ..extensions import db
 from ..taxonomy.models import VOCABULARIES
 from .forms import RoleForm, TermForm
+
+#: What an admin edits on a term, and what the audit log keeps of it.
+TERM_FIELDS = ("code", "label_zh", "label_en", "position", "active")
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -45,8 +49,9 @@ def edit_term(vocabulary: str, term_id: int | None = None):
         if clash is not None:
             form.code.errors.append(_("代码已存在。"))
         else:
-            form.populate_obj(term)
-            db.session.add(term)
+            with audit.tracked(current_user, "taxonomy.edit", term, TERM_FIELDS):
+                form.populate_obj(term)
+                db.session.add(term)
             flash(_("已保存。"), "success")
             return redirect(url_for("admin.taxonomies"))
     return render_template("admin/term.html", form=form, vocabulary=vocabulary, term=term)
@@ -73,6 +78,9 @@ def set_role(user_id: int):
         if user.id == current_user.id and form.role.data != "admin":
             flash(_("不能撤销自己的管理员角色。"), "error")
         else:
+            audit.record(
+                current_user, "user.role", user, {"role": user.role}, {"role": form.role.data}
+            )
             user.role = form.role.data
             flash(_("角色已修改。"), "success")
     return redirect(url_for("admin.users"))

@@ -1,6 +1,14 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import (
+    BooleanField,
+    EmailField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from ..core.forms import TOO_LONG, Form, TaxonomyMultiSelect, TaxonomySelect, wrap
 from ..core.validators import validate_credit_code, validate_mobile, validate_website
@@ -46,6 +54,38 @@ class VerifyForm(Form):
 
 class UnverifyForm(Form):
     submit = SubmitField(_l("撤销审核"))
+
+
+class ReviewDecisionForm(Form):
+    """Reject with a reason, or ask the members for more; both are mailed to them."""
+
+    decision = RadioField(
+        _l("审核意见"),
+        choices=[
+            SelectChoice("needs_info", _l("要求补充资料")),
+            SelectChoice("reject", _l("驳回")),
+        ],
+        validators=[InputRequired(_l("请选择审核意见。"))],
+    )
+    note = TextAreaField(
+        _l("原因或需要补充的内容"),
+        description=_l("单位成员会在单位资料页和邮件中看到这段文字。"),
+        validators=[
+            DataRequired(_l("请填写原因或需要补充的内容。")),
+            Length(max=2000, message=_l("不超过 2000 字。")),
+        ],
+    )
+    submit = SubmitField(_l("提交审核意见"))
+
+
+class MergeForm(Form):
+    """Merge a duplicate into the original: one transaction, recorded in the audit log."""
+
+    confirm = BooleanField(
+        _l("我已核对：两家都已认证、信用代码不同，仍确认是同一家单位"),
+        description=_l("合并两家已认证的单位前必须勾选。"),
+    )
+    submit = SubmitField(_l("合并到原单位"))
 
 
 JOIN_MESSAGE = Length(max=500, message=TOO_LONG)

@@ -17,8 +17,19 @@ enterprise_chains = Table(
 )
 
 
+#: Where an enterprise stands in the organizers' verification review. ``rejected`` and
+#: ``needs_info`` wait for the members: editing the profile puts it back to ``pending``.
+REVIEW_STATUSES = ("pending", "approved", "rejected", "needs_info")
+
+
 class Enterprise(db.Model):
     __tablename__ = "enterprises"
+    __table_args__ = (
+        CheckConstraint(
+            "review_status IN ('pending', 'approved', 'rejected', 'needs_info')",
+            name="review_status",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), index=True)
@@ -43,6 +54,14 @@ class Enterprise(db.Model):
         ForeignKey("enterprises.id", ondelete="SET NULL")
     )
     duplicate_score: Mapped[float | None]
+    review_status: Mapped[str] = mapped_column(String(20), default="pending")
+    #: The organizer's reason for a rejection, or what they asked the members to complete;
+    #: shown to the members on the profile and mailed to them.
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL", use_alter=True)
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -52,6 +71,7 @@ class Enterprise(db.Model):
     chains = relationship("Chain", secondary=enterprise_chains, order_by="Chain.position")
     members = relationship("User", back_populates="enterprise", foreign_keys="User.enterprise_id")
     possible_duplicate_of = relationship("Enterprise", remote_side=[id])
+    reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
     listings = relationship("Listing", back_populates="enterprise")
 
     @property

@@ -1,7 +1,6 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
 from ..core.auth import organizer_required
@@ -13,8 +12,8 @@ from ..extensions import db
 from ..listings.models import Listing
 from ..listings.services import PUBLIC_STATUSES
 from ..taxonomy.models import Chain, District, EnterpriseKind, Tier
-from . import services
-from .forms import EnterpriseForm, UnverifyForm, VerifyForm
+from . import merge, services
+from .forms import EnterpriseForm, MergeForm, ReviewDecisionForm, UnverifyForm, VerifyForm
 from .models import Enterprise, JoinRequest
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises", template_folder="templates")
@@ -122,6 +121,7 @@ def edit(enterprise_id: int):
                 },
                 reviewed=current_user.is_organizer,
             )
+            resubmitted = services.resubmit_for_review(enterprise)
             flash(_("单位资料已保存。"), "success")
             if was_verified and not enterprise.verified:
                 flash(
@@ -131,6 +131,8 @@ def edit(enterprise_id: int):
                     ),
                     "warning",
                 )
+            elif resubmitted:
+                flash(_("单位已重新提交审核。"), "info")
             return redirect(url_for("enterprises.detail", enterprise_id=enterprise.id))
     return render_template("enterprises/edit.html", form=form, enterprise=enterprise)
 
@@ -138,21 +140,17 @@ def edit(enterprise_id: int):
 @bp.get("/review")
 @organizer_required
 def review():
-    """Organizers' queue: unverified enterprises, near-duplicates first."""
-    pending = (
-        db.session.execute(
-            db.select(Enterprise)
-            .where(Enterprise.verified_at.is_(None))
-            .order_by(Enterprise.possible_duplicate_of_id.is_(None), Enterprise.created_at)
-        )
-        .scalars()
-        .all()
-    )
-    flagged = db.session.execute(
-        db.select(func.count(Enterprise.id)).where(Enterprise.possible_duplicate_of_id.is_not(None))
-    ).scalar_one()
+    """Organizers' queue: unverified enterprises, near-duplicates first; below, those that
+    wait for their members (rejected, asked for more)."""
+    pending = db.session.execute(services.review_queue_statement()).scalars().all()
+    waiting = db.session.execute(services.waiting_for_members_statement()).scalars().all()
+    flagged = sum(1 for e in pending if e.possible_duplicate_of_id is not None)
     return render_template(
-        "enterprises/review.html", pending=pending, flagged=flagged, verify_form=VerifyForm()
+        "enterprises/review.html",
+        pending=pending,
+        waiting=waiting,
+        flagged=flagged,
+        verify_form=VerifyForm(),
     )
 
 
@@ -165,11 +163,73 @@ def verify(enterprise_id: int):
     return redirect(request.referrer if _same_site_referrer() else url_for("enterprises.review"))
 
 
+@bp.route("/<int:enterprise_id>/decision", methods=["GET", "POST"])
+@organizer_required
+def decision(enterprise_id: int):
+    """Reject with a reason or ask for more: the members read it on the profile and by mail."""
+    enterprise = db.get_or_404(Enterprise, enterprise_id)
+    form = ReviewDecisionForm()
+    status = 200
+    if form.validate_on_submit():
+        decide = (
+            services.reject_enterprise
+            if form.decision.data == "reject"
+            else services.request_information
+        )
+        with service_errors(form):
+            decide(enterprise, current_user, form.note.data)
+            flash(_("已将审核意见发给 %(name)s 的成员。", name=enterprise.name), "success")
+            return redirect(url_for("enterprises.review"))
+    if form.is_submitted():
+        status = 422
+    return render_template(
+        "enterprises/decision.html", enterprise=enterprise, form=form, verify_form=VerifyForm()
+    ), status
+
+
+@bp.get("/<int:enterprise_id>/compare/<int:other_id>")
+@organizer_required
+def compare(enterprise_id: int, other_id: int):
+    """The flagged enterprise beside the one it nearly repeats, with the merge form."""
+    return _compare_page(enterprise_id, other_id, MergeForm())
+
+
+@bp.post("/<int:enterprise_id>/merge-into/<int:other_id>")
+@organizer_required
+def merge_into(enterprise_id: int, other_id: int):
+    """Merge ``enterprise_id`` (the duplicate) into ``other_id`` (the original)."""
+    duplicate = db.get_or_404(Enterprise, enterprise_id)
+    original = db.get_or_404(Enterprise, other_id)
+    form = MergeForm()
+    if form.validate_on_submit():
+        name = duplicate.name
+        with service_errors(form):
+            merge.merge_enterprises(duplicate, original, current_user, confirmed=form.confirm.data)
+            flash(_("已将 %(dup)s 合并到 %(name)s。", dup=name, name=original.name), "success")
+            return redirect(url_for("enterprises.detail", enterprise_id=original.id))
+    return _compare_page(enterprise_id, other_id, form, status=422)
+
+
+def _compare_page(enterprise_id: int, other_id: int, form: MergeForm, status: int = 200):
+    duplicate = db.get_or_404(Enterprise, enterprise_id)
+    original = db.get_or_404(Enterprise, other_id)
+    if duplicate.id == original.id:
+        abort(404)
+    return render_template(
+        "enterprises/compare.html",
+        duplicate=duplicate,
+        original=original,
+        facts={e.id: services.comparison_facts(e) for e in (duplicate, original)},
+        needs_confirmation=merge.needs_confirmation(duplicate, original),
+        form=form,
+    ), status
+
+
 @bp.post("/<int:enterprise_id>/unverify")
 @organizer_required
 def unverify(enterprise_id: int):
     enterprise = db.get_or_404(Enterprise, enterprise_id)
-    services.unverify_enterprise(enterprise)
+    services.unverify_enterprise(enterprise, current_user)
     flash(_("已撤销审核：%(name)s", name=enterprise.name), "info")
     return redirect(url_for("enterprises.detail", enterprise_id=enterprise.id))
 

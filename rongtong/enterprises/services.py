@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
+from ..audit import services as audit
 from ..core.services import ServiceError
 from ..core.time import utcnow
 from ..core.validators import to_halfwidth
@@ -112,14 +113,155 @@ def create_enterprise(data: dict) -> Enterprise:
     return apply_profile(Enterprise(), data)
 
 
+# --- verification review ------------------------------------------------------------------
+
+#: Statuses that wait for the members rather than the organizers.
+WAITING_FOR_MEMBERS = ("rejected", "needs_info")
+MAX_REVIEW_NOTE = 2000
+
+
+def review_queue_statement():
+    """Unverified enterprises the organizers have to decide on, near-duplicates first."""
+    return (
+        db.select(Enterprise)
+        .where(
+            Enterprise.verified_at.is_(None),
+            Enterprise.review_status.not_in(WAITING_FOR_MEMBERS),
+        )
+        .order_by(Enterprise.possible_duplicate_of_id.is_(None), Enterprise.created_at)
+    )
+
+
+def waiting_for_members_statement():
+    """Rejected enterprises and those asked for more, latest decision first."""
+    return (
+        db.select(Enterprise)
+        .where(
+            Enterprise.verified_at.is_(None),
+            Enterprise.review_status.in_(WAITING_FOR_MEMBERS),
+        )
+        .order_by(Enterprise.reviewed_at.desc(), Enterprise.id.desc())
+    )
+
+
+def _review_state(enterprise: Enterprise) -> dict:
+    return {"verified": enterprise.verified, "review_status": enterprise.review_status}
+
+
 def verify_enterprise(enterprise: Enterprise, organizer) -> None:
+    """Approve: the enterprise may publish; its members are told. Twice is once."""
+    if enterprise.verified:
+        return
+    before = _review_state(enterprise)
     enterprise.verified_at = utcnow()
     enterprise.verified_by_id = organizer.id
+    _decide_review(enterprise, "approved", organizer, "")
+    audit.record(organizer, "enterprise.verify", enterprise, before, _review_state(enterprise))
 
 
-def unverify_enterprise(enterprise: Enterprise) -> None:
+def reject_enterprise(enterprise: Enterprise, organizer, reason: str) -> None:
+    """Refuse verification with a reason the members read (on the profile and by mail)."""
+    before = _review_state(enterprise)
+    _decide_review(enterprise, "rejected", organizer, _review_note(enterprise, reason))
+    audit.record(
+        organizer, "enterprise.reject", enterprise, before, _review_state(enterprise), reason
+    )
+
+
+def request_information(enterprise: Enterprise, organizer, message: str) -> None:
+    """Ask the members to complete the profile; editing it puts it back in the queue."""
+    before = _review_state(enterprise)
+    _decide_review(enterprise, "needs_info", organizer, _review_note(enterprise, message))
+    audit.record(
+        organizer, "enterprise.request_info", enterprise, before, _review_state(enterprise), message
+    )
+
+
+def unverify_enterprise(enterprise: Enterprise, organizer=None) -> None:
+    """Withdraw the verification; the enterprise is back in the organizers' queue."""
+    before = _review_state(enterprise)
     enterprise.verified_at = None
     enterprise.verified_by_id = None
+    enterprise.review_status = "pending"
+    audit.record(organizer, "enterprise.unverify", enterprise, before, _review_state(enterprise))
+
+
+def resubmit_for_review(enterprise: Enterprise) -> bool:
+    """After the members edit a rejected or incomplete profile: back in the queue."""
+    if enterprise.verified or enterprise.review_status not in WAITING_FOR_MEMBERS:
+        return False
+    enterprise.review_status = "pending"
+    db.session.flush()
+    return True
+
+
+def _review_note(enterprise: Enterprise, text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError(_("请填写原因或需要补充的内容。"), field="note")
+    if len(text) > MAX_REVIEW_NOTE:
+        raise ServiceError(_("不超过 %(n)d 字。", n=MAX_REVIEW_NOTE), field="note", code="too_long")
+    if enterprise.verified:
+        raise ServiceError(_("该单位已通过审核；请先撤销审核。"), code="verified", status=409)
+    return text
+
+
+def _decide_review(enterprise: Enterprise, status: str, organizer, note: str) -> None:
+    enterprise.review_status = status
+    enterprise.review_note = note
+    enterprise.reviewed_at = utcnow()
+    enterprise.reviewed_by_id = getattr(organizer, "id", None)
+    db.session.flush()
+    for member in members(enterprise):
+        _queue_review_mail(enterprise, member)
+
+
+def _queue_review_mail(enterprise: Enterprise, recipient: User) -> None:
+    """The decision, its reason and what to do next, in the recipient's language."""
+    status = enterprise.review_status
+    with in_recipients_language(recipient) as lang:
+        subjects = {
+            "approved": _("%(enterprise)s 已通过平台审核", enterprise=enterprise.name),
+            "rejected": _("%(enterprise)s 未通过平台审核", enterprise=enterprise.name),
+            "needs_info": _("请补充 %(enterprise)s 的单位资料", enterprise=enterprise.name),
+        }
+        endpoint = "enterprises.detail" if status == "approved" else "enterprises.edit"
+        context = {
+            "recipient": recipient,
+            "enterprise": enterprise,
+            "status": status,
+            "lang": lang,
+            "link": external_url(endpoint, enterprise_id=enterprise.id),
+        }
+        subject = subjects[status]
+        text = render_template("enterprises/mail/review.txt", **context)
+        html = render_template("enterprises/mail/review.html", **context)
+    stamp = enterprise.reviewed_at.strftime("%Y%m%d%H%M%S%f")
+    queue_mail(
+        key=f"enterprise-review:{enterprise.id}:{status}:{stamp}:user:{recipient.id}",
+        purpose=f"enterprise_{status}",
+        to=recipient.email,
+        subject=subject[:255],
+        text=text,
+        html=html,
+        user=recipient,
+    )
+
+
+def comparison_facts(enterprise: Enterprise) -> dict[str, int]:
+    """What the near-duplicate comparison counts: members and listings."""
+    return {
+        "members": db.session.execute(
+            db.select(db.func.count(User.id)).where(User.enterprise_id == enterprise.id)
+        ).scalar_one(),
+        # Through the relationship: enterprises must not import listings (listings imports us).
+        "listings": db.session.execute(
+            db.select(db.func.count())
+            .select_from(Enterprise)
+            .join(Enterprise.listings)
+            .where(Enterprise.id == enterprise.id)
+        ).scalar_one(),
+    }
 
 
 def chains_by_codes(codes) -> list[Chain]:

@@ -6,6 +6,7 @@ from flask import Response, abort, request
 from ..api import errors
 from ..api.auth import OPTIONAL_AUTH, TOKEN_AUTH, api_user, require_api_user
 from ..api.common import Blueprint, get_or_404, respond
+from ..audit import services as audit
 from ..core.time import to_local
 from ..events import exports, programme, services
 from ..events import invitations as invitation_ops
@@ -126,7 +127,8 @@ def create_event(data):
     amount in the message; a second roadshow in a month or a chain twice a year: `warnings`."""
     user = _organizer()
     event = Event()
-    warnings = services.save_event(event, data, user=user)
+    with audit.tracked(user, "event.budget", event, ("budget",)):
+        warnings = services.save_event(event, data, user=user)
     return respond(_dump_event(event, warnings), 201)
 
 
@@ -156,9 +158,11 @@ def update_event(data, event_id):
         # Times without an offset are read in the event's zone; keep both in one zone.
         for key in ("starts_at", "ends_at"):
             data.setdefault(key, to_local(getattr(event, key), event.timezone))
-    warnings = services.save_event(event, data, user=user)
+    with audit.tracked(user, "event.budget", event, ("budget",)):
+        warnings = services.save_event(event, data, user=user)
     if status is not None:
-        services.set_status(event, status)
+        with audit.tracked(user, "event.status", event, ("status",)):
+            services.set_status(event, status)
         if event.status == "open":
             registration_ops.promote_waitlist(event)
     return respond(_dump_event(event, warnings))

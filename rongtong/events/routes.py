@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..audit import services as audit
 from ..core.auth import admin_required, member_required, organizer_required
 from ..core.forms import select_choices
 from ..core.params import year_arg
@@ -92,7 +93,10 @@ def dashboard():
 def settings():
     form = SettingsForm(data=programme.all_settings())
     if form.validate_on_submit():
-        with service_errors():
+        with (
+            service_errors(),
+            audit.tracked(current_user, "programme.settings", read=programme.all_settings),
+        ):
             for key in programme.SETTINGS:
                 programme.set_setting(key, getattr(form, key).data, user=current_user)
             flash(_("已保存。"), "success")
@@ -122,7 +126,8 @@ def _save_event(form: EventForm, event: Event):
     for key in ("title", "venue", "online_url", "organiser", "description"):
         data[key] = (data.get(key) or "").strip()
     with service_errors(form):
-        warnings = services.save_event(event, data, user=current_user)
+        with audit.tracked(current_user, "event.budget", event, ("budget",)):
+            warnings = services.save_event(event, data, user=current_user)
         flash(_("已保存。"), "success")
         for w in warnings:
             flash(w, "warning")
@@ -164,7 +169,8 @@ def set_status(event_id: int):
     event = db.get_or_404(Event, event_id)
     if ActionForm().validate_on_submit():
         with service_errors():
-            services.set_status(event, request.form.get("status", ""))
+            with audit.tracked(current_user, "event.status", event, ("status",)):
+                services.set_status(event, request.form.get("status", ""))
             promoted = registration_ops.promote_waitlist(event) if event.status == "open" else []
             flash(_("状态已更新。") + (f" +{len(promoted)}" if promoted else ""), "success")
     return redirect(url_for("events.detail", event_id=event.id))

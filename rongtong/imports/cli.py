@@ -5,6 +5,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from ..audit import services as audit
 from ..extensions import db
 from . import exports, report_files, services, staff
 
@@ -21,6 +22,9 @@ def _run_import(kind: str, path: Path, dry_run: bool, error_file: Path | None) -
         raise click.ClickException(f"{path}: {exc}") from exc
     report = staff.run_import(kind, rows, dry_run=dry_run)
     if not dry_run:
+        audit.record(
+            None, "import.run", None, None, services.report_summary(report, kind, path.name)
+        )
         # Good rows are kept even when others failed; each failed row left nothing behind.
         db.session.commit()
     would = "would be " if dry_run else ""

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..audit import services as audit
 from ..core.auth import organizer_required
 from ..core.sheets import MIMETYPES
 from . import exports, report_files, services, staff
@@ -36,6 +37,14 @@ def upload():
             report = staff.run_import(
                 form.target.data, rows, actor=current_user, dry_run=bool(form.check.data)
             )
+            if not report.dry_run:
+                audit.record(
+                    current_user,
+                    "import.run",
+                    None,
+                    None,
+                    services.report_summary(report, form.target.data, upload_file.filename),
+                )
             token = report_files.keep_errors(current_user.id, raw, upload_file.filename, report)
             if token:
                 error_url = url_for("imports.error_report", token=token)

@@ -261,7 +261,7 @@ def import_enterprises(rows, *, actor=None) -> ImportReport:
             else:  # a CLI import or the seed: no one to name as the verifier
                 enterprise.verified_at = utcnow()
         elif verified is False and enterprise.verified:
-            unverify_enterprise(enterprise)
+            unverify_enterprise(enterprise, actor)
         db.session.flush()
         return created
 
@@ -295,3 +295,15 @@ def import_listings(rows, *, actor=None) -> ImportReport:
     for row in rows:
         _apply_row(report, row, schema, apply)
     return report
+
+
+def report_summary(report, target: str, filename: str) -> dict:
+    """What the audit log keeps of an import run (an ``ImportReport`` or ``StaffImport``)."""
+    failed = report.refused if hasattr(report, "refused") else report.failed_lines
+    return {
+        "target": target,
+        "filename": filename or "",
+        "created": report.created,
+        "updated": report.updated,
+        "failed": len(failed),
+    }

@@ -14,6 +14,7 @@ from sqlalchemy import case, cast, func, literal, text
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import joinedload
 
+from ..audit import services as audit
 from ..core.services import ServiceError
 from ..core.time import local_today, utcnow
 from ..enterprises.models import Enterprise
@@ -210,6 +211,14 @@ def unpublish_listing(listing: Listing, reason: str, organizer) -> None:
     if not reason:
         raise ServiceError("请填写下架原因。", field="reason")
     check_transition(listing, "draft")
+    audit.record(
+        organizer,
+        "listing.unpublish",
+        listing,
+        {"status": listing.status},
+        {"status": "draft"},
+        reason,
+    )
     listing.status = "draft"
     listing.moderation_reason = reason[:500]
     listing.moderated_at = utcnow()

@@ -82,6 +82,7 @@ def world(app, make_user, make_enterprise, make_listing, api_token):
         "draft_id": draft.id,
         "capability_id": capability.id,
         "enterprise_id": owner.enterprise_id,
+        "other_enterprise_id": other.enterprise_id,
         "proposal_id": proposal.id,
         "attachment_id": 999999,
         "event_id": event.id,
@@ -171,6 +172,13 @@ def _gets(ids):
         "enterprises.edit": (f"/enterprises/{ids['enterprise_id']}/edit", owner_only),
         "enterprises.review": ("/enterprises/review", organizer),
         "enterprises.members": (f"/enterprises/{ids['enterprise_id']}/members", login),
+        "enterprises.decision": (f"/enterprises/{ids['enterprise_id']}/decision", organizer),
+        "enterprises.compare": (
+            f"/enterprises/{ids['enterprise_id']}/compare/{ids['other_enterprise_id']}",
+            organizer,
+        ),
+        "audit.index": ("/admin/audit/", organizer),
+        "audit.export": ("/admin/audit/export.csv", organizer),
         "imports.upload": ("/imports", organizer),
         "imports.export_listings": ("/exports/listings?format=csv", organizer),
         "imports.template": ("/imports/template/enterprises.xlsx", organizer),
@@ -311,6 +319,12 @@ def _posts(ids):
         ("enterprises.edit", f"/enterprises/{ids['enterprise_id']}/edit", owner_side),
         ("enterprises.verify", f"/enterprises/{ids['enterprise_id']}/verify", organizers),
         ("enterprises.unverify", f"/enterprises/{ids['enterprise_id']}/unverify", organizers),
+        ("enterprises.decision", f"/enterprises/{ids['enterprise_id']}/decision", organizers),
+        (
+            "enterprises.merge_into",
+            f"/enterprises/{ids['enterprise_id']}/merge-into/{ids['other_enterprise_id']}",
+            organizers,
+        ),
         # Members of the enterprise and organizers decide; only the requester cancels.
         (
             "enterprises.approve_join_request",
@@ -408,6 +422,7 @@ POST_NAMES = [
                 "draft_id",
                 "capability_id",
                 "enterprise_id",
+                "other_enterprise_id",
                 "proposal_id",
                 "attachment_id",
                 "event_id",
