@@ -11,6 +11,7 @@ from matching.evaluation import (
     ndcg_at_k,
     recall_at_k,
 )
+from matching.live import STATE_VERSION, Change, LiveIndex
 from matching.matcher import (
     DEFAULT_CATEGORY_COMPAT,
     DEFAULT_TIER_LEVELS,
@@ -36,9 +37,12 @@ __all__ = [
     "DEFAULT_CATEGORY_COMPAT",
     "DEFAULT_TIER_LEVELS",
     "FORMAT_VERSION",
+    "STATE_VERSION",
+    "Change",
     "Doc",
     "Explanation",
     "FormatVersionError",
+    "LiveIndex",
     "Match",
     "Reason",
     "SharedTerm",

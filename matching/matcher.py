@@ -18,6 +18,7 @@ signals decide. Ties are broken by document id.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
@@ -452,6 +453,32 @@ class TfidfMatcher(BaseEstimator):
         tf.sum_duplicates()
         return self._weigh(tf, n_words, extra)
 
+    def segment(self, docs: Iterable[Doc], vectors: sp.csr_matrix | None = None) -> TfidfMatcher:
+        """A matcher over ``docs`` in this matcher's fitted space, without a refit.
+
+        Vocabulary, idf, pruned features and the codes of chains, categories and
+        districts stay this matcher's, so its scores compare with this matcher's
+        and ``rank``/``top_pairs``/``explain`` work on it as usual. ``vectors``
+        (rows in the order of ``docs``) are taken as they are, e.g. rows of ``X_``;
+        by default they are ``transform(docs)``. :class:`matching.LiveIndex` is built on it.
+        """
+        check_is_fitted(self, "X_")
+        docs = list(docs)
+        if len({d.id for d in docs}) != len(docs):
+            msg = "Doc ids must be unique"
+            raise ValueError(msg)
+        seg = copy.copy(self)
+        seg.X_ = self.transform(docs) if vectors is None else sp.csr_matrix(vectors)
+        seg._fit_meta(docs)
+        # Codes from this matcher, not from ``docs``: a signal compares across the two.
+        for name in (
+            "chain_codes_", "group_codes_", "chain_group_", "category_codes_",
+            "category_table_", "district_codes_", "tier_levels_",
+        ):  # fmt: skip
+            setattr(seg, name, getattr(self, name))
+        seg.meta_ = seg._meta(docs)
+        return seg
+
     # ------------------------------------------------------- structured signals
 
     def _fit_meta(self, docs: Sequence[Doc]) -> None:
@@ -650,12 +677,22 @@ class TfidfMatcher(BaseEstimator):
         order = np.lexsort((self.tiebreak_[cands[nz]], -scores[nz]))
         return nz[order[:k]]
 
-    def rank(self, doc: Doc, k: int = 10, *, kinds: Iterable[str] | None = None) -> list[Match]:
-        """The k best counterparts of ``doc`` (fitted or new), best first, without a refit."""
+    def rank(
+        self,
+        doc: Doc,
+        k: int = 10,
+        *,
+        kinds: Iterable[str] | None = None,
+        vector: sp.csr_matrix | None = None,
+    ) -> list[Match]:
+        """The k best counterparts of ``doc`` (fitted or new), best first, without a refit.
+
+        ``vector``: ``transform([doc])``, when the caller has it already.
+        """
         check_is_fitted(self, "X_")
         if k <= 0:
             return []
-        q = self.transform([doc])
+        q = self.transform([doc]) if vector is None else vector
         qmeta = self._meta([doc])
         record = (doc.kind, doc.chain, doc.category, doc.district, doc.tier)
         self_pos = self.position_.get(doc.id, -1)
