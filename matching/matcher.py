@@ -32,7 +32,8 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from matching.text import Tokenizer, default_tokenizer, normalize
+from matching.blend import PairBlend, pair_features
+from matching.text import Tokenizer, builtin_tokenizer, normalize
 
 __all__ = [
     "DEFAULT_CATEGORY_COMPAT",
@@ -50,7 +51,9 @@ __all__ = [
 
 #: Version of the file :meth:`TfidfMatcher.save` writes; bump when the layout or
 #: the meaning of the stored arrays changes.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: What a saved matcher calls itself; version 1 files used another name.
+_FORMAT_NAME = "matching.TfidfMatcher"
 
 KINDS = ("challenge", "capability")
 _COUNTERPART = {"challenge": "capability", "capability": "challenge"}
@@ -219,6 +222,19 @@ def _merge_grams(grams: list[tuple[str, float]]) -> dict[str, float]:
     return merged
 
 
+def _top_per_row(X: sp.csr_matrix, n: int) -> sp.csr_matrix:
+    """Keep each row's n largest entries."""
+    X = X.tocsr()
+    lengths = np.diff(X.indptr)
+    if n <= 0 or lengths.max(initial=0) <= n:
+        return X
+    rows = np.repeat(np.arange(X.shape[0]), lengths)
+    order = np.lexsort((-X.data, rows))
+    rank = np.arange(len(order)) - X.indptr[rows[order]]
+    keep = order[rank < n]
+    return sp.csr_matrix((X.data[keep], (rows[keep], X.indices[keep])), shape=X.shape)
+
+
 class TfidfMatcher(BaseEstimator):
     """Rank challenges against capabilities and back by blended TF-IDF similarity.
 
@@ -248,11 +264,23 @@ class TfidfMatcher(BaseEstimator):
     n_candidates
         Counterparts per document kept from the text product before the
         structured signals re-rank them in :meth:`top_pairs`.
+    feedback_weight, feedback_docs, feedback_terms
+        Pseudo-relevance feedback (Rocchio): each listing's vector for ranking
+        is its own plus ``feedback_weight`` times the mean of its
+        ``feedback_docs`` best counterparts by text, that mean cut to its
+        ``feedback_terms`` heaviest features, re-normalised. Related terms
+        that a pair does not share but its neighbours do then count.
+        ``feedback_weight=0`` turns it off. Explanations use the plain vectors.
+    blend
+        A fitted :class:`~matching.blend.PairBlend` that scores candidate pairs
+        from their features instead of the hand-set weights below; ``None``
+        keeps the hand-set blend.
     n_jobs
         Threads for the all-pairs product.
     tokenizer
-        A :class:`~matching.text.Tokenizer`; by default the one
-        :func:`matching.configure` set up when ``fit`` runs.
+        A :class:`~matching.text.Tokenizer`, built once by the caller with its
+        domain dictionary and stop words; ``None`` uses
+        :func:`~matching.text.builtin_tokenizer` (no domain words).
     """
 
     def __init__(
@@ -274,6 +302,10 @@ class TfidfMatcher(BaseEstimator):
         tier_weight: float = 0.05,
         tier_levels: Mapping[str, float] | None = None,
         n_candidates: int = 100,
+        feedback_weight: float = 0.0,
+        feedback_docs: int = 5,
+        feedback_terms: int = 50,
+        blend: PairBlend | None = None,
         n_jobs: int = 2,
         tokenizer: Tokenizer | None = None,
     ) -> None:
@@ -293,6 +325,10 @@ class TfidfMatcher(BaseEstimator):
         self.tier_weight = tier_weight
         self.tier_levels = tier_levels
         self.n_candidates = n_candidates
+        self.feedback_weight = feedback_weight
+        self.feedback_docs = feedback_docs
+        self.feedback_terms = feedback_terms
+        self.blend = blend
         self.n_jobs = n_jobs
         self.tokenizer = tokenizer
 
@@ -344,9 +380,6 @@ class TfidfMatcher(BaseEstimator):
 
     def fit(self, docs: Iterable[Doc], y: None = None) -> TfidfMatcher:
         """Learn the vocabulary, idf and vectors of ``docs``; returns ``self``."""
-        # Forget the previous fit's cached feature names and word columns.
-        self.__dict__.pop("_names", None)
-        self.__dict__.pop("_word_cols", None)
         docs = list(docs)
         ids = [d.id for d in docs]
         if len(set(ids)) != len(ids):
@@ -357,7 +390,7 @@ class TfidfMatcher(BaseEstimator):
             # Single characters come from segmentation; n-grams of one would make every pair meet.
             msg = f"ngram_range must satisfy 2 <= lo <= hi <= 3, not {self.ngram_range!r}"
             raise ValueError(msg)
-        tokenizer = self.tokenizer if self.tokenizer is not None else default_tokenizer()
+        tokenizer = self.tokenizer if self.tokenizer is not None else builtin_tokenizer()
         n = len(docs)
         words, wdoc, ww, keys, kdoc, kw = self._analyze(docs, tokenizer)
 
@@ -386,13 +419,55 @@ class TfidfMatcher(BaseEstimator):
         self.idf_ = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
         self.idf_unseen_ = float(math.log(1 + n) + 1)
         self.column_ = np.where(keep, np.cumsum(keep) - 1, -1)
+        self.raw_column_ = np.flatnonzero(keep)
         self.word_index_ = vocab
+        self.words_ = list(vocab)
+        self.n_word_columns_ = int(keep[:n_words].sum())
         self.ngram_keys_ = ngram_keys
         self.n_features_ = int(keep.sum())
         self.n_dropped_features_ = int((~keep).sum())
         self.X_ = self._weigh(tf, n_words)
         self._fit_meta(docs)
+        self.E_ = sp.vstack(
+            [self._expand(self.X_[self.by_kind_[kind]], kind) for kind in KINDS]
+        ).tocsr()[np.argsort(np.concatenate([self.by_kind_[k] for k in KINDS]))]
+        self._fit_ranking_index()
         return self
+
+    def _fit_ranking_index(self) -> None:
+        self.ET_ = {kind: self.E_[rows].T.tocsr() for kind, rows in self.by_kind_.items()}
+
+    def _expand(self, Q: sp.csr_matrix, kind: str) -> sp.csr_matrix:
+        """Rocchio: rows of ``Q`` (documents of ``kind``) plus their best counterparts' mean."""
+        Q = sp.csr_matrix(Q, dtype=np.float32)
+        other = self.by_kind_[_COUNTERPART[kind]]
+        m = self.feedback_docs
+        if self.feedback_weight <= 0 or m <= 0 or not len(other) or Q.shape[0] == 0:
+            return Q
+        from sparse_dot_topn import sp_matmul_topn
+
+        prod = sp_matmul_topn(
+            Q, self.XT_[_COUNTERPART[kind]], top_n=m + 5, n_threads=self.n_jobs
+        ).tocoo()
+        # The m best of each row by score, ties by id (as in ranking).
+        row, col, val = prod.row, other[prod.col], prod.data
+        order = np.lexsort((self.tiebreak_[col], -val, row))
+        row, col = row[order], col[order]
+        starts = np.searchsorted(row, row, side="left")
+        keep = (np.arange(len(row)) - starts) < m
+        row, col = row[keep], col[keep]
+        counts = np.bincount(row, minlength=Q.shape[0]).astype(np.float32)
+        pick = sp.csr_matrix(
+            (np.ones(len(row), np.float32), (row, col)), shape=(Q.shape[0], self.X_.shape[0])
+        )
+        mean = sp.csr_matrix(sp.diags(1 / np.maximum(counts, 1)) @ pick @ self.X_)
+        mean = _top_per_row(mean, self.feedback_terms)
+        out = Q + np.float32(self.feedback_weight) * mean
+        norm = np.sqrt(np.asarray(out.multiply(out).sum(axis=1)).ravel())
+        scale = np.divide(1.0, norm, out=np.zeros_like(norm), where=norm > 0)
+        out = sp.csr_matrix(sp.diags(scale.astype(np.float32)) @ out, dtype=np.float32)
+        out.sort_indices()
+        return out
 
     def _weigh(self, tf: sp.csr_matrix, n_words: int, extra_norm: np.ndarray | None = None):
         """Sublinear tf × idf × block weight, pruned columns dropped, rows L2-normalised."""
@@ -556,6 +631,9 @@ class TfidfMatcher(BaseEstimator):
         )
 
     def _blend(self, text: np.ndarray, sig: dict[str, np.ndarray]) -> np.ndarray:
+        if self.blend is not None:
+            score = self.blend.score(pair_features(np.clip(text, 0, 1), sig))
+            return np.round(score.astype(np.float64), 6)
         boost = (
             1
             + self.chain_weight * sig["same_chain"]
@@ -655,13 +733,13 @@ class TfidfMatcher(BaseEstimator):
         check_is_fitted(self, "X_")
         if k <= 0:
             return []
-        q = self.transform([doc])
+        q = self._expand(self.transform([doc]), doc.kind)
         qmeta = self._meta([doc])
         record = (doc.kind, doc.chain, doc.category, doc.district, doc.tier)
         self_pos = self.position_.get(doc.id, -1)
         all_cands, all_scores = [], []
         for kind in self._counterparts(doc, kinds):
-            prod = (q @ self.XT_[kind]).tocsr()
+            prod = (q @ self.ET_[kind]).tocsr()
             cands = self.by_kind_[kind][prod.indices]
             text = prod.data
             if self_pos >= 0:
@@ -701,7 +779,7 @@ class TfidfMatcher(BaseEstimator):
             if k <= 0 or not len(rows) or not len(cols) or self.n_features_ == 0:
                 continue
             prod = sp_matmul_topn(
-                self.X_[rows], self.XT_[_COUNTERPART[kind]], top_n=top_n, n_threads=self.n_jobs
+                self.E_[rows], self.ET_[_COUNTERPART[kind]], top_n=top_n, n_threads=self.n_jobs
             ).tocoo()
             ia, ib = rows[prod.row], cols[prod.col]
             score = self._blend(prod.data, self._signals(self.meta_, ia, self.meta_, ib))
@@ -742,28 +820,12 @@ class TfidfMatcher(BaseEstimator):
 
     # ---------------------------------------------------------------- explain
 
-    def _feature_names(self) -> list[str]:
-        names = getattr(self, "_names", None)
-        if names is None:
-            n_words = len(self.word_index_)
-            names = [""] * self.n_features_
-            for word, col in self.word_index_.items():
-                if self.column_[col] >= 0:
-                    names[self.column_[col]] = word
-            for j, key in enumerate(self.ngram_keys_.tolist()):
-                col = self.column_[n_words + j]
-                if col >= 0:
-                    names[col] = _key_text(key)
-            self._names = names
-        return names
-
-    def _word_columns(self) -> frozenset[int]:
-        """Columns that hold whole words (not n-grams); cached like ``_names``."""
-        cols = getattr(self, "_word_cols", None)
-        if cols is None:
-            cols = frozenset(self.column_[: len(self.word_index_)].tolist())
-            self._word_cols = cols
-        return cols
+    def _feature_name(self, col: int) -> str:
+        raw = int(self.raw_column_[col])
+        n_words = len(self.words_)
+        return (
+            self.words_[raw] if raw < n_words else _key_text(int(self.ngram_keys_[raw - n_words]))
+        )
 
     def _vector_and_meta(self, doc: Doc | Any) -> tuple[sp.csr_matrix, dict, tuple, Any]:
         if isinstance(doc, Doc):
@@ -788,18 +850,16 @@ class TfidfMatcher(BaseEstimator):
         text = float(shared.sum())
         sig = self._signals(ma, np.zeros(1, np.int64), mb, np.zeros(1, np.int64))
         score = float(self._blend(np.array([text]), sig)[0])
-        names = self._feature_names()
         contrib = sorted(
             zip(shared.indices.tolist(), shared.data.tolist(), strict=True), key=lambda t: -t[1]
         )
         words: dict[str, float] = {}
         grams: list[tuple[str, float]] = []
-        n_words_cols = self._word_columns()
         for col, w in contrib:
-            if col in n_words_cols:
-                words[names[col]] = w
+            if col < self.n_word_columns_:
+                words[self._feature_name(col)] = w
             else:
-                grams.append((names[col], w))
+                grams.append((self._feature_name(col), w))
         # Shown to people: an n-gram goes back into the shared word it is part of;
         # the rest join into phrases, and a phrase spanning a shared word counts for it.
         rest = []
@@ -840,13 +900,14 @@ class TfidfMatcher(BaseEstimator):
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the fitted matcher to ``path`` (numpy .npz, no pickle), atomically."""
         check_is_fitted(self, "X_")
-        params = {k: v for k, v in self.get_params().items() if k != "tokenizer"}
+        params = {k: v for k, v in self.get_params().items() if k not in ("tokenizer", "blend")}
         params["ngram_range"] = list(params["ngram_range"])
         meta = {
-            "format": "rongtong-matcher",
+            "format": _FORMAT_NAME,
             "version": FORMAT_VERSION,
             "params": params,
             "tokenizer": self.tokenizer_.state(),
+            "blend": self.blend.to_dict() if self.blend is not None else None,
             "ids": self.ids_,
             "records": self.records_,
             "words": list(self.word_index_),
@@ -868,6 +929,9 @@ class TfidfMatcher(BaseEstimator):
                     idf=self.idf_,
                     column=self.column_,
                     ngram_keys=self.ngram_keys_,
+                    E_data=self.E_.data,
+                    E_indices=self.E_.indices,
+                    E_indptr=self.E_.indptr,
                 )
             # Readers (web workers) see the old file or the new one, never half of one.
             os.replace(tmp, path)
@@ -883,26 +947,32 @@ class TfidfMatcher(BaseEstimator):
                 meta = json.loads(str(f["meta"]))
             except KeyError:
                 meta = {}
-            if meta.get("format") != "rongtong-matcher":
+            if not isinstance(meta.get("version"), int) or not meta.get("format"):
                 msg = f"{os.fspath(path)} is not a saved matcher"
                 raise ValueError(msg)
-            if meta.get("version") != FORMAT_VERSION:
+            if meta["version"] != FORMAT_VERSION:
                 msg = (
-                    f"{os.fspath(path)} holds a matcher in format version {meta.get('version')}; "
-                    f"this code reads version {FORMAT_VERSION}. Rebuild the index "
-                    "(flask match rebuild)."
+                    f"{os.fspath(path)} holds a matcher in format version {meta['version']}; "
+                    f"this code reads version {FORMAT_VERSION}. Fit and save it again."
                 )
                 raise FormatVersionError(msg)
+            if meta["format"] != _FORMAT_NAME:
+                msg = f"{os.fspath(path)} is not a saved matcher"
+                raise ValueError(msg)
             arrays = {name: f[name] for name in f.files if name != "meta"}
         params = meta["params"]
         params["ngram_range"] = tuple(params["ngram_range"])
-        self = cls(**params, tokenizer=None)
+        blend = PairBlend.from_dict(meta["blend"]) if meta.get("blend") else None
+        self = cls(**params, tokenizer=None, blend=blend)
         self.tokenizer_ = Tokenizer.from_state(meta["tokenizer"])
         self.n_docs_ = meta["n_docs"]
         self.idf_ = arrays["idf"]
         self.idf_unseen_ = meta["idf_unseen"]
         self.column_ = arrays["column"]
-        self.word_index_ = {w: i for i, w in enumerate(meta["words"])}
+        self.raw_column_ = np.flatnonzero(self.column_ >= 0)
+        self.words_ = list(meta["words"])
+        self.word_index_ = {w: i for i, w in enumerate(self.words_)}
+        self.n_word_columns_ = int((self.column_[: len(self.words_)] >= 0).sum())
         self.ngram_keys_ = arrays["ngram_keys"]
         self.n_features_ = int(arrays["X_shape"][1])
         self.n_dropped_features_ = meta["n_dropped_features"]
@@ -915,4 +985,8 @@ class TfidfMatcher(BaseEstimator):
             for i, r in zip(meta["ids"], meta["records"], strict=True)
         ]
         self._fit_meta(docs)
+        self.E_ = sp.csr_matrix(
+            (arrays["E_data"], arrays["E_indices"], arrays["E_indptr"]), shape=self.X_.shape
+        )
+        self._fit_ranking_index()
         return self

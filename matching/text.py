@@ -3,9 +3,14 @@
 Normalisation, word segmentation (rjieba, a Rust port of jieba, with an editable
 domain dictionary) and the terms a database search should look for.
 
-The domain dictionary and stop-word list live in ``seed_data/matching/`` and
-are passed in by the platform (:func:`configure`); this module never guesses
+A :class:`Tokenizer` is built once by the caller (from a domain dictionary and a
+stop-word list, e.g. ``seed_data/matching/``) and passed to whatever needs it:
+``TfidfMatcher(tokenizer=...)``, the search helpers. This module never guesses
 repository paths and works without them (built-in stop words, no extra words).
+
+:func:`configure` and the module-level :func:`segment`, :func:`search_terms` and
+:func:`search_groups` keep a process-wide default for callers not yet passing a
+tokenizer; the matcher never reads it.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 import rjieba
@@ -23,6 +29,7 @@ from zhconv import zhconv as _zhconv
 __all__ = [
     "DEFAULT_STOPWORDS",
     "Tokenizer",
+    "builtin_tokenizer",
     "configure",
     "default_tokenizer",
     "normalize",
@@ -193,8 +200,14 @@ class Tokenizer:
         return cls([(w, f) for w, f in state["words"]], state["stopwords"])
 
 
+@cache
+def builtin_tokenizer() -> Tokenizer:
+    """A tokenizer with no domain words and :data:`DEFAULT_STOPWORDS`, built once (immutable)."""
+    return Tokenizer()
+
+
 _lock = threading.Lock()
-_default = Tokenizer()
+_default: Tokenizer | None = None
 
 
 def configure(
@@ -213,13 +226,13 @@ def configure(
 
 
 def default_tokenizer() -> Tokenizer:
-    """The tokenizer :func:`configure` last set up."""
-    return _default
+    """The tokenizer :func:`configure` last set up (else :func:`builtin_tokenizer`)."""
+    return _default if _default is not None else builtin_tokenizer()
 
 
 def segment(text: str) -> list[str]:
     """Normalised word tokens (rjieba, domain dictionary), punctuation and stop words dropped."""
-    return _default.segment(text)
+    return default_tokenizer().segment(text)
 
 
 def search_terms(query: str) -> list[str]:
@@ -231,7 +244,7 @@ def search_terms(query: str) -> list[str]:
     AGV小车 gives agv, 小车. Longest first, ties in query order; stop words and
     punctuation give nothing.
     """
-    return _default.search_terms(query)
+    return default_tokenizer().search_terms(query)
 
 
 def search_groups(query: str) -> list[list[str]]:
@@ -240,4 +253,4 @@ def search_groups(query: str) -> list[list[str]]:
     伺服电机 减速器 gives [[伺服电机, 伺服, 电机], [减速器, 减速]]: a listing should have
     a term of every group. Query order; empty and repeated groups are dropped.
     """
-    return _default.search_groups(query)
+    return default_tokenizer().search_groups(query)
