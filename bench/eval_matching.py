@@ -26,10 +26,11 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import matching  # noqa: E402
 from matching import Doc, TfidfMatcher, Tokenizer, evaluate, load_judgements  # noqa: E402
-from matching.blend import PairBlend, calibrate_bands, pair_features  # noqa: E402
+from matching.blend import PairBlend, calibrate_bands, training_pairs  # noqa: E402
 
 SEED = ROOT / "seed_data"
 
@@ -126,13 +127,21 @@ def rank_by_matrix(docs: list[Doc], scores: np.ndarray, queries, k: int = 10) ->
     return out
 
 
-def char_bigram_baseline(docs: list[Doc], queries) -> dict:
+def char_bigram_baseline(docs: list[Doc], queries, k: int = 10) -> dict:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     texts = [matching.normalize(full_text(d)) for d in docs]
     X = TfidfVectorizer(analyzer="char", ngram_range=(2, 2)).fit_transform(texts)
-    ch = np.array([d.kind == "challenge" for d in docs])
-    return rank_by_matrix(docs, (X[ch] @ X[~ch].T).toarray(), queries)
+    caps = np.array([i for i, d in enumerate(docs) if d.kind == "capability"])
+    cap_ids = np.array([docs[i].id for i in caps])
+    pos = {d.id: i for i, d in enumerate(docs) if d.kind == "challenge"}
+    rows = [pos[q] for q in queries if q in pos]
+    scores = (X[rows] @ X[caps].T).toarray()
+    out = {}
+    for r, row in zip(rows, scores, strict=True):
+        order = np.lexsort((cap_ids, -row))[:k]
+        out[docs[r].id] = [cap_ids[j] for j in order if row[j] > 0]
+    return out
 
 
 def bm25_baseline(docs: list[Doc], queries, tokenizer: Tokenizer) -> dict:
@@ -153,38 +162,11 @@ def matcher_rankings(docs: list[Doc], queries, **params) -> dict:
     return {q: [x.id for x in pairs.get(q, [])] for q in queries}
 
 
-def training_pairs(
-    docs: list[Doc], judged: dict, tokenizer: Tokenizer, groups: dict, unjudged: int = 20, **params
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pair features, grades and weights for :class:`PairBlend` from one judged set.
-
-    Every judged pair, plus each judged challenge's best ``unjudged`` text candidates
-    that nobody judged, as misses at half weight (as nDCG counts them).
-    """
-    m = TfidfMatcher(chain_groups=groups, tokenizer=tokenizer, **params).fit(docs)
-    ca = m.by_kind_["capability"]
-    X, y, w = [], [], []
-    for q, grades in judged.items():
-        if q not in m.position_:
-            continue
-        i = m.position_[q]
-        text = (m.E_[i] @ m.ET_["capability"]).toarray().ravel()
-        feats = pair_features(text, m._signals(m.meta_, np.full(len(ca), i), m.meta_, ca))
-        top = set(np.argsort(-text, kind="stable")[:unjudged].tolist())
-        for j, c in enumerate(ca.tolist()):
-            cid = m.ids_[c]
-            if cid in grades:
-                X.append(feats[j]), y.append(grades[cid]), w.append(1.0)
-            elif j in top and text[j] > 0:
-                X.append(feats[j]), y.append(0), w.append(0.5)
-    return np.array(X), np.array(y), np.array(w)
-
-
 def train_blend(tokenizer: Tokenizer, seed: Path = SEED, **params) -> PairBlend:
     """The learned blend, trained on set A only."""
     docs, judged, groups = load_seed(seed)
-    X, y, w = training_pairs(docs, judged, tokenizer, groups, **params)
-    return PairBlend(C=1.0).fit(X, y, w)
+    m = TfidfMatcher(chain_groups=groups, tokenizer=tokenizer, **params).fit(docs)
+    return PairBlend().fit(*training_pairs(m, judged))
 
 
 #: Variants for --ablation: what each part of the matcher adds (or costs).
@@ -267,6 +249,52 @@ def band_report(docs, judged, tokenizer, groups, **params) -> None:
     print("  calibrated:", calibrate_bands(scores, rel))
 
 
+def scale_report(
+    docs: list[Doc], judged: dict, tokenizer: Tokenizer, groups: dict, n: int, baseline_rows: int
+) -> None:
+    """The judged set inside ``n`` generated listings: quality with and without pruning, speed."""
+    import time
+
+    from bench_matching import make_corpus
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sparse_dot_topn import sp_matmul_topn
+
+    corpus = [*docs, *make_corpus(n - len(docs), seed=7)]
+    print(f"\n{len(corpus)} listings ({len(docs)} judged-set listings + generated)\n")
+    base = evaluate(char_bigram_baseline(corpus, judged), judged)
+    rows = [("char-bigram TF-IDF cosine", base)]
+    by_id = {d.id: d for d in corpus}
+    timings = {}
+    for label, params in (("pruned (defaults)", {}), ("no pruning (max_df=1.0)", {"max_df": 1.0})):
+        start = time.perf_counter()
+        m = TfidfMatcher(chain_groups=groups, tokenizer=tokenizer, **params).fit(corpus)
+        fitted = time.perf_counter()
+        got = {q: [x.id for x in m.rank(by_id[q], 10)] for q in judged if q in by_id}
+        rows.append((f"TfidfMatcher {label}, {m.n_dropped_features_} features dropped",
+                     evaluate(got, judged)))  # fmt: skip
+        if not params:
+            start_pairs = time.perf_counter()
+            m.top_pairs_arrays(10)
+            timings["matcher all-pairs top-10"] = time.perf_counter() - start_pairs
+            timings["matcher fit"] = fitted - start
+        del m
+    print(table(rows, base))
+    texts = [matching.normalize(full_text(d)) for d in corpus]
+    V = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), dtype=np.float32).fit_transform(texts)
+    VT = V.T.tocsr()
+    start = time.perf_counter()
+    sp_matmul_topn(V[:baseline_rows], VT, top_n=10, n_threads=2)
+    per_row = (time.perf_counter() - start) / baseline_rows
+    timings["sparse_dot_topn char 1-2-gram all x all (from rows measured)"] = per_row * len(corpus)
+    for name, t in timings.items():
+        print(f"{name}: {t:.1f} s")
+    ratio = (
+        timings["sparse_dot_topn char 1-2-gram all x all (from rows measured)"]
+        / timings["matcher all-pairs top-10"]
+    )
+    print(f"all-pairs speed-up over sparse_dot_topn char 1-2-gram: {ratio:.1f}x")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=Path, default=SEED, help="seed_data folder (set A)")
@@ -274,6 +302,8 @@ def main(argv=None) -> None:
     parser.add_argument("--ablation", action="store_true", help="also run matcher variants")
     parser.add_argument("--train-blend", type=Path, help="train the blend on A, write it here")
     parser.add_argument("--bands", action="store_true", help="precision of score ranges")
+    parser.add_argument("--scale", type=int, help="also: each set inside this many listings")
+    parser.add_argument("--baseline-rows", type=int, default=5000, help="rows timed at --scale")
     args = parser.parse_args(argv)
 
     tokenizer = seed_tokenizer(args.seed)
@@ -298,6 +328,8 @@ def main(argv=None) -> None:
               f"{sum(map(len, judged.values()))} judged pairs\n")  # fmt: skip
         rows, base = evaluate_set(docs, judged, tokenizer, groups, variants, blend)
         print(table(rows, base))
+        if args.scale:
+            scale_report(docs, judged, tokenizer, groups, args.scale, args.baseline_rows)
         if args.bands:
             print("\nbands, hand-set blend:")
             band_report(docs, judged, tokenizer, groups)

@@ -30,6 +30,8 @@ __all__ = [
     "Bands",
     "PairBlend",
     "calibrate_bands",
+    "load_blend",
+    "training_pairs",
 ]
 
 #: The pair features, in the order :meth:`PairBlend.score` reads them.
@@ -275,3 +277,43 @@ class PairBlend:
     def load(cls, path: str | os.PathLike[str]) -> PairBlend:
         """Read a model :meth:`save` wrote."""
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def load_blend(path: str | os.PathLike[str] | None) -> PairBlend | None:
+    """The model at ``path``, or None when there is none (the matcher then keeps its hand-set
+    blend and :data:`DEFAULT_BANDS`)."""
+    if path is None or not Path(path).is_file():
+        return None
+    return PairBlend.load(path)
+
+
+def training_pairs(
+    matcher, judged: Mapping, *, unjudged: int = 20
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pair features, grades and weights for :meth:`PairBlend.fit` from a fitted matcher.
+
+    ``judged`` maps challenge id -> capability id -> grade, ids of fitted documents.
+    Every judged pair counts, plus each judged challenge's best ``unjudged`` text
+    candidates that nobody judged, as misses at half weight (as nDCG counts them).
+    """
+    caps = matcher.by_kind_["capability"]
+    X, y, w = [], [], []
+    for q, grades in judged.items():
+        i = matcher.position_.get(q)
+        if i is None:
+            continue
+        text = (matcher.E_[i] @ matcher.ET_["capability"]).toarray().ravel()
+        sig = matcher._signals(matcher.meta_, np.full(len(caps), i), matcher.meta_, caps)
+        feats = pair_features(text, sig)
+        top = set(np.argsort(-text, kind="stable")[:unjudged].tolist())
+        for j, c in enumerate(caps.tolist()):
+            grade = grades.get(matcher.ids_[c])
+            if grade is not None:
+                X.append(feats[j])
+                y.append(int(grade))
+                w.append(1.0)
+            elif j in top and text[j] > 0:
+                X.append(feats[j])
+                y.append(0)
+                w.append(0.5)
+    return np.array(X).reshape(-1, len(BLEND_FEATURES)), np.array(y), np.array(w)

@@ -32,11 +32,12 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from matching.blend import PairBlend, pair_features
+from matching.blend import DEFAULT_BANDS, PairBlend, pair_features
 from matching.text import Tokenizer, builtin_tokenizer, normalize
 
 __all__ = [
     "DEFAULT_CATEGORY_COMPAT",
+    "DEFAULT_GENERIC_TERMS",
     "DEFAULT_TIER_LEVELS",
     "FORMAT_VERSION",
     "KINDS",
@@ -56,6 +57,16 @@ FORMAT_VERSION = 2
 _FORMAT_NAME = "matching.TfidfMatcher"
 
 KINDS = ("challenge", "capability")
+
+#: Words two listings share without saying what they share: never shown as a reason.
+_GENERIC_TERMS_TEXT = """
+    系统 设计 管理 管理系统 技术 平台 服务 方案 解决方案 产品 设备 项目 合作 能力 需求 研发
+    开发 应用 工艺 检测 数据 验证 测试 周期 联合 对接 揭榜 发榜 配套 采购 部署 报告 场景 交付
+    提升 体系 产能 万元 模块 软件 硬件 智能 自动化 一体化 集成 优化 升级 改造 生产 制造 质量
+    效率 成本 性能 指标 标准 精度 稳定 可靠 安全 国产化 替代 客户 行业 领域 企业 团队 经验
+    支持 实施 建设 运营 运维 材料 工具 装置 控制 分析 处理 监测 在线 实时
+    """
+DEFAULT_GENERIC_TERMS: frozenset[str] = frozenset(_GENERIC_TERMS_TEXT.split())
 _COUNTERPART = {"challenge": "capability", "capability": "challenge"}
 
 #: How well a capability of a category answers a challenge of a category
@@ -202,26 +213,6 @@ def _key_text(key: int) -> str:
     return "".join(reversed(chars))
 
 
-def _merge_grams(grams: list[tuple[str, float]]) -> dict[str, float]:
-    """Join overlapping n-grams into phrases (船用设 + 用设备 -> 船用设备), summing weights."""
-    merged: dict[str, float] = {}
-    for gram, w in sorted(grams, key=lambda t: (-len(t[0]), -t[1])):
-        host = next((h for h in merged if gram in h), None)
-        if host is not None:
-            merged[host] += w
-            continue
-        for h in list(merged):
-            if len(gram) > 2 and h.endswith(gram[:-1]):
-                merged[h + gram[-1]] = merged.pop(h) + w
-                break
-            if len(gram) > 2 and h.startswith(gram[1:]):
-                merged[gram[0] + h] = merged.pop(h) + w
-                break
-        else:
-            merged[gram] = w
-    return merged
-
-
 def _top_per_row(X: sp.csr_matrix, n: int) -> sp.csr_matrix:
     """Keep each row's n largest entries."""
     X = X.tocsr()
@@ -271,6 +262,9 @@ class TfidfMatcher(BaseEstimator):
         ``feedback_terms`` heaviest features, re-normalised. Related terms
         that a pair does not share but its neighbours do then count.
         ``feedback_weight=0`` turns it off. Explanations use the plain vectors.
+    generic_terms
+        Words never shown as shared terms (defaults to :data:`DEFAULT_GENERIC_TERMS`);
+        words in more than 10 % of the documents are not shown either.
     blend
         A fitted :class:`~matching.blend.PairBlend` that scores candidate pairs
         from their features instead of the hand-set weights below; ``None``
@@ -305,6 +299,7 @@ class TfidfMatcher(BaseEstimator):
         feedback_weight: float = 0.0,
         feedback_docs: int = 5,
         feedback_terms: int = 50,
+        generic_terms: Iterable[str] | None = None,
         blend: PairBlend | None = None,
         n_jobs: int = 2,
         tokenizer: Tokenizer | None = None,
@@ -328,6 +323,7 @@ class TfidfMatcher(BaseEstimator):
         self.feedback_weight = feedback_weight
         self.feedback_docs = feedback_docs
         self.feedback_terms = feedback_terms
+        self.generic_terms = generic_terms
         self.blend = blend
         self.n_jobs = n_jobs
         self.tokenizer = tokenizer
@@ -436,6 +432,13 @@ class TfidfMatcher(BaseEstimator):
 
     def _fit_ranking_index(self) -> None:
         self.ET_ = {kind: self.E_[rows].T.tocsr() for kind, rows in self.by_kind_.items()}
+        word_cols = self.X_.indices[self.X_.indices < self.n_word_columns_]
+        self.word_df_ = np.bincount(word_cols, minlength=self.n_word_columns_)
+        self.generic_terms_ = frozenset(
+            normalize(t)
+            for t in (DEFAULT_GENERIC_TERMS if self.generic_terms is None else self.generic_terms)
+        )
+        self.bands_ = self.blend.bands_ if self.blend is not None else DEFAULT_BANDS
 
     def _expand(self, Q: sp.csr_matrix, kind: str) -> sp.csr_matrix:
         """Rocchio: rows of ``Q`` (documents of ``kind``) plus their best counterparts' mean."""
@@ -648,8 +651,12 @@ class TfidfMatcher(BaseEstimator):
 
     # ---------------------------------------------------------------- reasons
 
-    def _reasons(self, a: tuple, b: tuple, sig: Mapping[str, Any]) -> tuple[Reason, ...]:
+    def _reasons(
+        self, a: tuple, b: tuple, sig: Mapping[str, Any], reader: str | None = None
+    ) -> tuple[Reason, ...]:
         """Reasons in words for a pair of records (kind, chain, category, district, tier)."""
+        if reader is not None:
+            return self._reader_reasons(a, b, sig, reader)
         out = []
         if sig["same_chain"]:
             out.append(
@@ -705,6 +712,75 @@ class TfidfMatcher(BaseEstimator):
                     f"能力方为{ca[4]}梯度企业",
                     f"Capability holder is a {ca[4]} SME",
                     {"tier": ca[4]},
+                )
+            )
+        return tuple(out)
+
+    def _reader_reasons(
+        self, a: tuple, b: tuple, sig: Mapping[str, Any], reader: str
+    ) -> tuple[Reason, ...]:
+        """Reasons as the ``reader`` side sees them: about the other party, in the second person.
+
+        Every reason carries ``params["reader"]``, the reader's kind (challenge or capability).
+        """
+        me, other = (a, b) if reader == "a" else (b, a)
+        kind = me[0]
+        out = []
+        if sig["same_chain"]:
+            out.append(
+                Reason(
+                    "same_chain",
+                    f"与您同属{me[1]}产业链",
+                    f"In your industry chain ({me[1]})",
+                    {"chain": me[1], "reader": kind},
+                )
+            )
+        elif sig["related_chain"]:
+            out.append(
+                Reason(
+                    "related_chain",
+                    f"对方所在产业链（{other[1]}）与您的（{me[1]}）相关",
+                    f"Their industry chain ({other[1]}) is related to yours ({me[1]})",
+                    {"chains": (a[1], b[1]), "reader": kind},
+                )
+            )
+        ch, ca = (a, b) if a[0] == "challenge" or b[0] != "challenge" else (b, a)
+        cat = float(sig["category"])
+        params = {"challenge": ch[2], "capability": ca[2], "fit": cat, "reader": kind}
+        if cat >= 0.5:
+            if kind == "challenge":
+                zh = f"对方的能力类别（{ca[2]}）适合您的需求（{ch[2]}）"
+                en = f"Their capability ({ca[2]}) suits your need ({ch[2]})"
+            else:
+                zh = f"该需求的类别（{ch[2]}）与您的能力（{ca[2]}）相符"
+                en = f"This need ({ch[2]}) fits your capability ({ca[2]})"
+            out.append(Reason("compatible_category", zh, en, params))
+        elif ch[2] and ca[2] and cat == 0:
+            out.append(
+                Reason(
+                    "category_mismatch",
+                    f"类别不太相符（{ch[2]}→{ca[2]}）",
+                    f"Categories do not fit well ({ch[2]} → {ca[2]})",
+                    params,
+                )
+            )
+        if sig["same_district"]:
+            out.append(
+                Reason(
+                    "same_district",
+                    f"与您同在{me[3]}",
+                    f"In your district ({me[3]})",
+                    {"district": me[3], "reader": kind},
+                )
+            )
+        # The supplier's tier is news to the challenge owner only; the SME knows its own.
+        if float(sig["tier"]) >= 0.6 and other is ca and kind == "challenge":
+            out.append(
+                Reason(
+                    "proven_supplier",
+                    f"对方为{ca[4]}梯度企业",
+                    f"They are a {ca[4]} SME",
+                    {"tier": ca[4], "reader": kind},
                 )
             )
         return tuple(out)
@@ -838,51 +914,55 @@ class TfidfMatcher(BaseEstimator):
         meta = {name: v[pos : pos + 1] for name, v in self.meta_.items()}
         return self.X_[pos], meta, self.records_[pos], doc
 
-    def explain(self, a: Doc | Any, b: Doc | Any, *, n_terms: int = 10) -> Explanation:
+    def is_generic(self, term: str) -> bool:
+        """Whether a shared word says too little to be shown (系统, 设计, a number …)."""
+        if len(term) < 2 or term.replace(".", "").isdigit() or term in self.generic_terms_:
+            return True
+        col = self.word_index_.get(term)
+        if col is None or self.column_[col] < 0:
+            return True
+        return self.n_docs_ >= 50 and self.word_df_[self.column_[col]] > 0.1 * self.n_docs_
+
+    def explain(
+        self, a: Doc | Any, b: Doc | Any, *, n_terms: int = 10, reader: str | None = None
+    ) -> Explanation:
         """Why ``a`` and ``b`` match: shared terms with their weights and the structured reasons.
 
-        Each may be a :class:`Doc` or the id of a fitted document.
+        Each may be a :class:`Doc` or the id of a fitted document. Terms are whole words
+        of both texts (a shared character n-gram counts for the shared word holding it,
+        never shown on its own), without generic words (:meth:`is_generic`).
+        ``reader`` (``"a"`` or ``"b"``) words the reasons for that side: about the
+        other party, never about the reader itself.
         """
         check_is_fitted(self, "X_")
+        if reader not in (None, "a", "b"):
+            msg = f"reader must be 'a', 'b' or None, not {reader!r}"
+            raise ValueError(msg)
         va, ma, ra, ida = self._vector_and_meta(a)
         vb, mb, rb, idb = self._vector_and_meta(b)
         shared = va.multiply(vb).tocsr()
         text = float(shared.sum())
         sig = self._signals(ma, np.zeros(1, np.int64), mb, np.zeros(1, np.int64))
         score = float(self._blend(np.array([text]), sig)[0])
-        contrib = sorted(
-            zip(shared.indices.tolist(), shared.data.tolist(), strict=True), key=lambda t: -t[1]
-        )
         words: dict[str, float] = {}
         grams: list[tuple[str, float]] = []
-        for col, w in contrib:
+        for col, w in zip(shared.indices.tolist(), shared.data.tolist(), strict=True):
             if col < self.n_word_columns_:
                 words[self._feature_name(col)] = w
             else:
                 grams.append((self._feature_name(col), w))
-        # Shown to people: an n-gram goes back into the shared word it is part of;
-        # the rest join into phrases, and a phrase spanning a shared word counts for it.
-        rest = []
+        # An n-gram both texts hold counts for the shared word it lies in (the longest);
+        # n-grams inside no shared word are fragments (能电池, 后亮度) and are not shown.
         for gram, w in grams:
-            host = next((word for word in words if gram in word), None)
-            if host is None:
-                rest.append((gram, w))
-            else:
-                words[host] += w
-        for phrase, w in _merge_grams(rest).items():
-            host = next((word for word in words if phrase in word), None)
-            inside = [word for word in words if word in phrase]
-            if host is None and inside:
-                host = max(inside, key=len)
-            if host is None:
-                words[phrase] = w
-            else:
-                words[host] += w
+            hosts = [word for word in words if gram in word]
+            if hosts:
+                words[max(hosts, key=len)] += w
         terms = tuple(
             SharedTerm(t, round(w, 6))
             for t, w in sorted(words.items(), key=lambda t: (-t[1], t[0]))
+            if not self.is_generic(t)
         )[:n_terms]
-        reasons = self._reasons(ra, rb, {n: v[0] for n, v in sig.items()})
+        reasons = self._reasons(ra, rb, {n: v[0] for n, v in sig.items()}, reader=reader)
         if terms:
             shown = [t.term for t in terms[:5]]
             text_reason = Reason(
@@ -895,12 +975,28 @@ class TfidfMatcher(BaseEstimator):
             text_reason = Reason("no_shared_terms", "没有共同关键词", "No terms in common", {})
         return Explanation(ida, idb, score, round(text, 6), terms, (text_reason, *reasons))
 
+    def highlight(self, text: str, terms: Iterable[str]) -> list[tuple[int, int, str]]:
+        """Where ``terms`` occur in ``text`` as whole words: (start, end, term), in order.
+
+        Offsets are into ``text`` as given (before normalisation), so that a page can mark
+        them; a term inside a longer word (mura in demura) is not marked.
+        """
+        check_is_fitted(self, "X_")
+        return self.tokenizer_.word_spans(text, terms)
+
+    def band(self, score: float) -> str:
+        """``"strong"``, ``"medium"`` or ``"weak"`` (强 / 中 / 弱) by :attr:`bands_`."""
+        check_is_fitted(self, "bands_")
+        return self.bands_.band(score)
+
     # ---------------------------------------------------------------- persistence
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the fitted matcher to ``path`` (numpy .npz, no pickle), atomically."""
         check_is_fitted(self, "X_")
         params = {k: v for k, v in self.get_params().items() if k not in ("tokenizer", "blend")}
+        if params["generic_terms"] is not None:
+            params["generic_terms"] = sorted(params["generic_terms"])
         params["ngram_range"] = list(params["ngram_range"])
         meta = {
             "format": _FORMAT_NAME,

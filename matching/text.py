@@ -81,6 +81,29 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
+def _normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+    """:func:`normalize` character by character, with each output character's source offset."""
+    out: list[str] = []
+    origin: list[int] = []
+    space = True  # drops leading white space, as normalize does
+    for i, ch in enumerate(text):
+        piece = unicodedata.normalize("NFKC", ch).lower()
+        piece = "".join(_ZH2HANS.get(c, c) if c in _TRADITIONAL else c for c in piece)
+        for c in piece:
+            if c.isspace():
+                if space:
+                    continue
+                c, space = " ", True
+            else:
+                space = False
+            out.append(c)
+            origin.append(i)
+    if out and out[-1] == " ":
+        out.pop()
+        origin.pop()
+    return "".join(out), origin
+
+
 def _read_lines(path: str | os.PathLike[str]) -> list[str]:
     raw = Path(path).read_text(encoding="utf-8-sig")
     return [line.strip() for line in raw.splitlines() if line.strip() and not line.startswith("#")]
@@ -189,6 +212,40 @@ class Tokenizer:
             if terms and terms not in groups:
                 groups.append(terms)
         return groups
+
+    def word_spans(self, text: str, terms: Iterable[str]) -> list[tuple[int, int, str]]:
+        """Where ``terms`` occur in ``text`` as whole words: (start, end, term), in order.
+
+        Offsets are into ``text`` as given; each term matches whole tokens of the
+        segmentation (one token, or a run of tokens spelling it), never part of a token.
+        """
+        wanted = {normalize(t) for t in terms} - {""}
+        if not text or not wanted:
+            return []
+        norm, origin = _normalize_with_offsets(text)
+        tokens = self._jieba.cut(norm, False)
+        starts = [0]
+        for tok in tokens:
+            starts.append(starts[-1] + len(tok))
+        longest = max(map(len, wanted))
+        spans = []
+        i = 0
+        while i < len(tokens):
+            # The longest run of whole tokens starting here that spells a term.
+            found = None
+            for j in range(i + 1, len(tokens) + 1):
+                piece = norm[starts[i] : starts[j]]
+                if len(piece) > longest:
+                    break
+                if piece in wanted:
+                    found = (j, piece)
+            if found is None:
+                i += 1
+                continue
+            j, piece = found
+            spans.append((origin[starts[i]], origin[starts[j] - 1] + 1, piece))
+            i = j
+        return spans
 
     def state(self) -> dict[str, list]:
         """The words and stop words, as plain JSON-able lists (for a saved matcher)."""
