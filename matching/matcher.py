@@ -424,14 +424,24 @@ class TfidfMatcher(BaseEstimator):
         self.n_dropped_features_ = int((~keep).sum())
         self.X_ = self._weigh(tf, n_words)
         self._fit_meta(docs)
-        self.E_ = sp.vstack(
-            [self._expand(self.X_[self.by_kind_[kind]], kind) for kind in KINDS]
-        ).tocsr()[np.argsort(np.concatenate([self.by_kind_[k] for k in KINDS]))]
+        if self._feedback_on():
+            self.E_ = sp.vstack(
+                [self._expand(self.X_[self.by_kind_[kind]], kind) for kind in KINDS]
+            ).tocsr()[np.argsort(np.concatenate([self.by_kind_[k] for k in KINDS]))]
+        else:
+            # Without feedback the ranking vectors are the text vectors: share, don't copy.
+            self.E_ = self.X_
         self._fit_ranking_index()
         return self
 
+    def _feedback_on(self) -> bool:
+        return self.feedback_weight > 0 and self.feedback_docs > 0
+
     def _fit_ranking_index(self) -> None:
-        self.ET_ = {kind: self.E_[rows].T.tocsr() for kind, rows in self.by_kind_.items()}
+        if self.E_ is self.X_:
+            self.ET_ = self.XT_
+        else:
+            self.ET_ = {kind: self.E_[rows].T.tocsr() for kind, rows in self.by_kind_.items()}
         word_cols = self.X_.indices[self.X_.indices < self.n_word_columns_]
         self.word_df_ = np.bincount(word_cols, minlength=self.n_word_columns_)
         self.generic_terms_ = frozenset(
@@ -445,7 +455,7 @@ class TfidfMatcher(BaseEstimator):
         Q = sp.csr_matrix(Q, dtype=np.float32)
         other = self.by_kind_[_COUNTERPART[kind]]
         m = self.feedback_docs
-        if self.feedback_weight <= 0 or m <= 0 or not len(other) or Q.shape[0] == 0:
+        if not self._feedback_on() or not len(other) or Q.shape[0] == 0:
             return Q
         from sparse_dot_topn import sp_matmul_topn
 
@@ -1025,9 +1035,15 @@ class TfidfMatcher(BaseEstimator):
                     idf=self.idf_,
                     column=self.column_,
                     ngram_keys=self.ngram_keys_,
-                    E_data=self.E_.data,
-                    E_indices=self.E_.indices,
-                    E_indptr=self.E_.indptr,
+                    **(
+                        {}
+                        if self.E_ is self.X_
+                        else {
+                            "E_data": self.E_.data,
+                            "E_indices": self.E_.indices,
+                            "E_indptr": self.E_.indptr,
+                        }
+                    ),
                 )
             # Readers (web workers) see the old file or the new one, never half of one.
             os.replace(tmp, path)
@@ -1081,8 +1097,12 @@ class TfidfMatcher(BaseEstimator):
             for i, r in zip(meta["ids"], meta["records"], strict=True)
         ]
         self._fit_meta(docs)
-        self.E_ = sp.csr_matrix(
-            (arrays["E_data"], arrays["E_indices"], arrays["E_indptr"]), shape=self.X_.shape
+        self.E_ = (
+            sp.csr_matrix(
+                (arrays["E_data"], arrays["E_indices"], arrays["E_indptr"]), shape=self.X_.shape
+            )
+            if "E_data" in arrays
+            else self.X_
         )
         self._fit_ranking_index()
         return self

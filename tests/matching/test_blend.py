@@ -136,13 +136,17 @@ def test_default_bands_are_the_seed_calibration(seed):
     )
 
 
-def test_feedback_rank_agrees_with_top_pairs(seed):
-    docs, _, tokenizer, _, _ = seed
+def test_feedback_rank_agrees_with_top_pairs_and_survives_save(tmp_path, seed):
+    docs, _, tokenizer, plain, _ = seed
     m = TfidfMatcher(tokenizer=tokenizer, feedback_weight=0.5).fit(docs)
+    assert m.E_ is not m.X_ and plain.E_ is plain.X_
     pairs = m.top_pairs(5)
+    m.save(tmp_path / "m.npz")
+    back = TfidfMatcher.load(tmp_path / "m.npz")
     for doc in docs[::40]:
         got = [(x.id, x.score) for x in m.rank(doc, 5)]
         assert got == [(x.id, x.score) for x in pairs[doc.id]], doc.id
+        assert [(x.id, x.score) for x in back.rank(doc, 5)] == got
 
 
 def test_matcher_ignores_the_configure_global(tmp_path):
