@@ -967,6 +967,11 @@ class TfidfMatcher(BaseEstimator):
             hosts = [word for word in words if gram in word]
             if hosts:
                 words[max(hosts, key=len)] += w
+        # A shared word inside a longer shared word (焊接 in 激光焊接) is shown as the longer.
+        for word in sorted(words, key=len):
+            hosts = [h for h in words if len(h) > len(word) and word in h]
+            if hosts:
+                words[max(hosts, key=len)] += words.pop(word)
         terms = tuple(
             SharedTerm(t, round(w, 6))
             for t, w in sorted(words.items(), key=lambda t: (-t[1], t[0]))
