@@ -3,6 +3,15 @@
 Pure Python + numpy/scipy/scikit-learn; never imports flask or sqlalchemy.
 """
 
+from matching.blend import (
+    BLEND_FEATURES,
+    DEFAULT_BANDS,
+    Bands,
+    PairBlend,
+    calibrate_bands,
+    load_blend,
+    training_pairs,
+)
 from matching.evaluation import (
     evaluate,
     evaluate_matcher,
@@ -13,6 +22,7 @@ from matching.evaluation import (
 )
 from matching.matcher import (
     DEFAULT_CATEGORY_COMPAT,
+    DEFAULT_GENERIC_TERMS,
     DEFAULT_TIER_LEVELS,
     FORMAT_VERSION,
     Doc,
@@ -25,6 +35,7 @@ from matching.matcher import (
 )
 from matching.text import (
     Tokenizer,
+    builtin_tokenizer,
     configure,
     normalize,
     search_groups,
@@ -33,20 +44,28 @@ from matching.text import (
 )
 
 __all__ = [
+    "BLEND_FEATURES",
+    "DEFAULT_BANDS",
     "DEFAULT_CATEGORY_COMPAT",
+    "DEFAULT_GENERIC_TERMS",
     "DEFAULT_TIER_LEVELS",
     "FORMAT_VERSION",
+    "Bands",
     "Doc",
     "Explanation",
     "FormatVersionError",
     "Match",
+    "PairBlend",
     "Reason",
     "SharedTerm",
     "TfidfMatcher",
     "Tokenizer",
+    "builtin_tokenizer",
+    "calibrate_bands",
     "configure",
     "evaluate",
     "evaluate_matcher",
+    "load_blend",
     "load_judgements",
     "mrr",
     "ndcg_at_k",
@@ -55,4 +74,5 @@ __all__ = [
     "search_groups",
     "search_terms",
     "segment",
+    "training_pairs",
 ]
