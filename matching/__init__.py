@@ -3,6 +3,15 @@
 Pure Python + numpy/scipy/scikit-learn; never imports flask or sqlalchemy.
 """
 
+from matching.blend import (
+    BLEND_FEATURES,
+    DEFAULT_BANDS,
+    Bands,
+    PairBlend,
+    calibrate_bands,
+    load_blend,
+    training_pairs,
+)
 from matching.evaluation import (
     evaluate,
     evaluate_matcher,
@@ -14,6 +23,7 @@ from matching.evaluation import (
 from matching.live import STATE_VERSION, Change, LiveIndex
 from matching.matcher import (
     DEFAULT_CATEGORY_COMPAT,
+    DEFAULT_GENERIC_TERMS,
     DEFAULT_TIER_LEVELS,
     FORMAT_VERSION,
     Doc,
@@ -26,6 +36,7 @@ from matching.matcher import (
 )
 from matching.text import (
     Tokenizer,
+    builtin_tokenizer,
     configure,
     normalize,
     search_groups,
@@ -34,23 +45,31 @@ from matching.text import (
 )
 
 __all__ = [
+    "BLEND_FEATURES",
+    "DEFAULT_BANDS",
     "DEFAULT_CATEGORY_COMPAT",
+    "DEFAULT_GENERIC_TERMS",
     "DEFAULT_TIER_LEVELS",
     "FORMAT_VERSION",
     "STATE_VERSION",
+    "Bands",
     "Change",
     "Doc",
     "Explanation",
     "FormatVersionError",
     "LiveIndex",
     "Match",
+    "PairBlend",
     "Reason",
     "SharedTerm",
     "TfidfMatcher",
     "Tokenizer",
+    "builtin_tokenizer",
+    "calibrate_bands",
     "configure",
     "evaluate",
     "evaluate_matcher",
+    "load_blend",
     "load_judgements",
     "mrr",
     "ndcg_at_k",
@@ -59,4 +78,5 @@ __all__ = [
     "search_groups",
     "search_terms",
     "segment",
+    "training_pairs",
 ]

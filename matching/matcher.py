@@ -33,10 +33,12 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from matching.text import Tokenizer, default_tokenizer, normalize
+from matching.blend import DEFAULT_BANDS, PairBlend, pair_features
+from matching.text import Tokenizer, builtin_tokenizer, normalize
 
 __all__ = [
     "DEFAULT_CATEGORY_COMPAT",
+    "DEFAULT_GENERIC_TERMS",
     "DEFAULT_TIER_LEVELS",
     "FORMAT_VERSION",
     "KINDS",
@@ -51,9 +53,21 @@ __all__ = [
 
 #: Version of the file :meth:`TfidfMatcher.save` writes; bump when the layout or
 #: the meaning of the stored arrays changes.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: What a saved matcher calls itself; version 1 files used another name.
+_FORMAT_NAME = "matching.TfidfMatcher"
 
 KINDS = ("challenge", "capability")
+
+#: Words two listings share without saying what they share: never shown as a reason.
+_GENERIC_TERMS_TEXT = """
+    系统 设计 管理 管理系统 技术 平台 服务 方案 解决方案 产品 设备 项目 合作 能力 需求 研发
+    开发 应用 工艺 检测 数据 验证 测试 周期 联合 对接 揭榜 发榜 配套 采购 部署 报告 场景 交付
+    提升 体系 产能 万元 模块 软件 硬件 智能 自动化 一体化 集成 优化 升级 改造 生产 制造 质量
+    效率 成本 性能 指标 标准 精度 稳定 可靠 安全 国产化 替代 客户 行业 领域 企业 团队 经验
+    支持 实施 建设 运营 运维 材料 工具 装置 控制 分析 处理 监测 在线 实时
+    """
+DEFAULT_GENERIC_TERMS: frozenset[str] = frozenset(_GENERIC_TERMS_TEXT.split())
 _COUNTERPART = {"challenge": "capability", "capability": "challenge"}
 
 #: How well a capability of a category answers a challenge of a category
@@ -200,24 +214,17 @@ def _key_text(key: int) -> str:
     return "".join(reversed(chars))
 
 
-def _merge_grams(grams: list[tuple[str, float]]) -> dict[str, float]:
-    """Join overlapping n-grams into phrases (船用设 + 用设备 -> 船用设备), summing weights."""
-    merged: dict[str, float] = {}
-    for gram, w in sorted(grams, key=lambda t: (-len(t[0]), -t[1])):
-        host = next((h for h in merged if gram in h), None)
-        if host is not None:
-            merged[host] += w
-            continue
-        for h in list(merged):
-            if len(gram) > 2 and h.endswith(gram[:-1]):
-                merged[h + gram[-1]] = merged.pop(h) + w
-                break
-            if len(gram) > 2 and h.startswith(gram[1:]):
-                merged[gram[0] + h] = merged.pop(h) + w
-                break
-        else:
-            merged[gram] = w
-    return merged
+def _top_per_row(X: sp.csr_matrix, n: int) -> sp.csr_matrix:
+    """Keep each row's n largest entries."""
+    X = X.tocsr()
+    lengths = np.diff(X.indptr)
+    if n <= 0 or lengths.max(initial=0) <= n:
+        return X
+    rows = np.repeat(np.arange(X.shape[0]), lengths)
+    order = np.lexsort((-X.data, rows))
+    rank = np.arange(len(order)) - X.indptr[rows[order]]
+    keep = order[rank < n]
+    return sp.csr_matrix((X.data[keep], (rows[keep], X.indices[keep])), shape=X.shape)
 
 
 class TfidfMatcher(BaseEstimator):
@@ -249,11 +256,26 @@ class TfidfMatcher(BaseEstimator):
     n_candidates
         Counterparts per document kept from the text product before the
         structured signals re-rank them in :meth:`top_pairs`.
+    feedback_weight, feedback_docs, feedback_terms
+        Pseudo-relevance feedback (Rocchio): each listing's vector for ranking
+        is its own plus ``feedback_weight`` times the mean of its
+        ``feedback_docs`` best counterparts by text, that mean cut to its
+        ``feedback_terms`` heaviest features, re-normalised. Related terms
+        that a pair does not share but its neighbours do then count.
+        ``feedback_weight=0`` turns it off. Explanations use the plain vectors.
+    generic_terms
+        Words never shown as shared terms (defaults to :data:`DEFAULT_GENERIC_TERMS`);
+        words in more than 10 % of the documents are not shown either.
+    blend
+        A fitted :class:`~matching.blend.PairBlend` that scores candidate pairs
+        from their features instead of the hand-set weights below; ``None``
+        keeps the hand-set blend.
     n_jobs
         Threads for the all-pairs product.
     tokenizer
-        A :class:`~matching.text.Tokenizer`; by default the one
-        :func:`matching.configure` set up when ``fit`` runs.
+        A :class:`~matching.text.Tokenizer`, built once by the caller with its
+        domain dictionary and stop words; ``None`` uses
+        :func:`~matching.text.builtin_tokenizer` (no domain words).
     """
 
     def __init__(
@@ -275,6 +297,11 @@ class TfidfMatcher(BaseEstimator):
         tier_weight: float = 0.05,
         tier_levels: Mapping[str, float] | None = None,
         n_candidates: int = 100,
+        feedback_weight: float = 0.0,
+        feedback_docs: int = 5,
+        feedback_terms: int = 50,
+        generic_terms: Iterable[str] | None = None,
+        blend: PairBlend | None = None,
         n_jobs: int = 2,
         tokenizer: Tokenizer | None = None,
     ) -> None:
@@ -294,6 +321,11 @@ class TfidfMatcher(BaseEstimator):
         self.tier_weight = tier_weight
         self.tier_levels = tier_levels
         self.n_candidates = n_candidates
+        self.feedback_weight = feedback_weight
+        self.feedback_docs = feedback_docs
+        self.feedback_terms = feedback_terms
+        self.generic_terms = generic_terms
+        self.blend = blend
         self.n_jobs = n_jobs
         self.tokenizer = tokenizer
 
@@ -345,9 +377,6 @@ class TfidfMatcher(BaseEstimator):
 
     def fit(self, docs: Iterable[Doc], y: None = None) -> TfidfMatcher:
         """Learn the vocabulary, idf and vectors of ``docs``; returns ``self``."""
-        # Forget the previous fit's cached feature names and word columns.
-        self.__dict__.pop("_names", None)
-        self.__dict__.pop("_word_cols", None)
         docs = list(docs)
         ids = [d.id for d in docs]
         if len(set(ids)) != len(ids):
@@ -358,7 +387,7 @@ class TfidfMatcher(BaseEstimator):
             # Single characters come from segmentation; n-grams of one would make every pair meet.
             msg = f"ngram_range must satisfy 2 <= lo <= hi <= 3, not {self.ngram_range!r}"
             raise ValueError(msg)
-        tokenizer = self.tokenizer if self.tokenizer is not None else default_tokenizer()
+        tokenizer = self.tokenizer if self.tokenizer is not None else builtin_tokenizer()
         n = len(docs)
         words, wdoc, ww, keys, kdoc, kw = self._analyze(docs, tokenizer)
 
@@ -387,13 +416,74 @@ class TfidfMatcher(BaseEstimator):
         self.idf_ = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
         self.idf_unseen_ = float(math.log(1 + n) + 1)
         self.column_ = np.where(keep, np.cumsum(keep) - 1, -1)
+        self.raw_column_ = np.flatnonzero(keep)
         self.word_index_ = vocab
+        self.words_ = list(vocab)
+        self.n_word_columns_ = int(keep[:n_words].sum())
         self.ngram_keys_ = ngram_keys
         self.n_features_ = int(keep.sum())
         self.n_dropped_features_ = int((~keep).sum())
         self.X_ = self._weigh(tf, n_words)
         self._fit_meta(docs)
+        self._set_ranking_vectors()
+        self._fit_ranking_index()
         return self
+
+    def _set_ranking_vectors(self) -> None:
+        """``E_`` (what ``rank`` compares) and its per-kind transposes ``ET_``."""
+        if self._feedback_on():
+            self.E_ = sp.vstack(
+                [self._expand(self.X_[self.by_kind_[kind]], kind) for kind in KINDS]
+            ).tocsr()[np.argsort(np.concatenate([self.by_kind_[k] for k in KINDS]))]
+            self.ET_ = {kind: self.E_[rows].T.tocsr() for kind, rows in self.by_kind_.items()}
+        else:
+            # Without feedback the ranking vectors are the text vectors: share, don't copy.
+            self.E_ = self.X_
+            self.ET_ = self.XT_
+
+    def _feedback_on(self) -> bool:
+        return self.feedback_weight > 0 and self.feedback_docs > 0
+
+    def _fit_ranking_index(self) -> None:
+        word_cols = self.X_.indices[self.X_.indices < self.n_word_columns_]
+        self.word_df_ = np.bincount(word_cols, minlength=self.n_word_columns_)
+        self.generic_terms_ = frozenset(
+            normalize(t)
+            for t in (DEFAULT_GENERIC_TERMS if self.generic_terms is None else self.generic_terms)
+        )
+        self.bands_ = self.blend.bands_ if self.blend is not None else DEFAULT_BANDS
+
+    def _expand(self, Q: sp.csr_matrix, kind: str) -> sp.csr_matrix:
+        """Rocchio: rows of ``Q`` (documents of ``kind``) plus their best counterparts' mean."""
+        Q = sp.csr_matrix(Q, dtype=np.float32)
+        other = self.by_kind_[_COUNTERPART[kind]]
+        m = self.feedback_docs
+        if not self._feedback_on() or not len(other) or Q.shape[0] == 0:
+            return Q
+        from sparse_dot_topn import sp_matmul_topn
+
+        prod = sp_matmul_topn(
+            Q, self.XT_[_COUNTERPART[kind]], top_n=m + 5, n_threads=self.n_jobs
+        ).tocoo()
+        # The m best of each row by score, ties by id (as in ranking).
+        row, col, val = prod.row, other[prod.col], prod.data
+        order = np.lexsort((self.tiebreak_[col], -val, row))
+        row, col = row[order], col[order]
+        starts = np.searchsorted(row, row, side="left")
+        keep = (np.arange(len(row)) - starts) < m
+        row, col = row[keep], col[keep]
+        counts = np.bincount(row, minlength=Q.shape[0]).astype(np.float32)
+        pick = sp.csr_matrix(
+            (np.ones(len(row), np.float32), (row, col)), shape=(Q.shape[0], self.X_.shape[0])
+        )
+        mean = sp.csr_matrix(sp.diags(1 / np.maximum(counts, 1)) @ pick @ self.X_)
+        mean = _top_per_row(mean, self.feedback_terms)
+        out = Q + np.float32(self.feedback_weight) * mean
+        norm = np.sqrt(np.asarray(out.multiply(out).sum(axis=1)).ravel())
+        scale = np.divide(1.0, norm, out=np.zeros_like(norm), where=norm > 0)
+        out = sp.csr_matrix(sp.diags(scale.astype(np.float32)) @ out, dtype=np.float32)
+        out.sort_indices()
+        return out
 
     def _weigh(self, tf: sp.csr_matrix, n_words: int, extra_norm: np.ndarray | None = None):
         """Sublinear tf × idf × block weight, pruned columns dropped, rows L2-normalised."""
@@ -477,6 +567,9 @@ class TfidfMatcher(BaseEstimator):
         ):  # fmt: skip
             setattr(seg, name, getattr(self, name))
         seg.meta_ = seg._meta(docs)
+        # Ranking vectors of the segment's own rows; word statistics (generic words) stay
+        # this matcher's, like its vocabulary and idf.
+        seg._set_ranking_vectors()
         return seg
 
     # ------------------------------------------------------- structured signals
@@ -583,6 +676,9 @@ class TfidfMatcher(BaseEstimator):
         )
 
     def _blend(self, text: np.ndarray, sig: dict[str, np.ndarray]) -> np.ndarray:
+        if self.blend is not None:
+            score = self.blend.score(pair_features(np.clip(text, 0, 1), sig))
+            return np.round(score.astype(np.float64), 6)
         boost = (
             1
             + self.chain_weight * sig["same_chain"]
@@ -597,8 +693,12 @@ class TfidfMatcher(BaseEstimator):
 
     # ---------------------------------------------------------------- reasons
 
-    def _reasons(self, a: tuple, b: tuple, sig: Mapping[str, Any]) -> tuple[Reason, ...]:
+    def _reasons(
+        self, a: tuple, b: tuple, sig: Mapping[str, Any], reader: str | None = None
+    ) -> tuple[Reason, ...]:
         """Reasons in words for a pair of records (kind, chain, category, district, tier)."""
+        if reader is not None:
+            return self._reader_reasons(a, b, sig, reader)
         out = []
         if sig["same_chain"]:
             out.append(
@@ -658,6 +758,75 @@ class TfidfMatcher(BaseEstimator):
             )
         return tuple(out)
 
+    def _reader_reasons(
+        self, a: tuple, b: tuple, sig: Mapping[str, Any], reader: str
+    ) -> tuple[Reason, ...]:
+        """Reasons as the ``reader`` side sees them: about the other party, in the second person.
+
+        Every reason carries ``params["reader"]``, the reader's kind (challenge or capability).
+        """
+        me, other = (a, b) if reader == "a" else (b, a)
+        kind = me[0]
+        out = []
+        if sig["same_chain"]:
+            out.append(
+                Reason(
+                    "same_chain",
+                    f"与您同属{me[1]}产业链",
+                    f"In your industry chain ({me[1]})",
+                    {"chain": me[1], "reader": kind},
+                )
+            )
+        elif sig["related_chain"]:
+            out.append(
+                Reason(
+                    "related_chain",
+                    f"对方所在产业链（{other[1]}）与您的（{me[1]}）相关",
+                    f"Their industry chain ({other[1]}) is related to yours ({me[1]})",
+                    {"chains": (a[1], b[1]), "reader": kind},
+                )
+            )
+        ch, ca = (a, b) if a[0] == "challenge" or b[0] != "challenge" else (b, a)
+        cat = float(sig["category"])
+        params = {"challenge": ch[2], "capability": ca[2], "fit": cat, "reader": kind}
+        if cat >= 0.5:
+            if kind == "challenge":
+                zh = f"对方的能力类别（{ca[2]}）适合您的需求（{ch[2]}）"
+                en = f"Their capability ({ca[2]}) suits your need ({ch[2]})"
+            else:
+                zh = f"该需求的类别（{ch[2]}）与您的能力（{ca[2]}）相符"
+                en = f"This need ({ch[2]}) fits your capability ({ca[2]})"
+            out.append(Reason("compatible_category", zh, en, params))
+        elif ch[2] and ca[2] and cat == 0:
+            out.append(
+                Reason(
+                    "category_mismatch",
+                    f"类别不太相符（{ch[2]}→{ca[2]}）",
+                    f"Categories do not fit well ({ch[2]} → {ca[2]})",
+                    params,
+                )
+            )
+        if sig["same_district"]:
+            out.append(
+                Reason(
+                    "same_district",
+                    f"与您同在{me[3]}",
+                    f"In your district ({me[3]})",
+                    {"district": me[3], "reader": kind},
+                )
+            )
+        # The supplier's tier is news to the challenge owner only; the SME knows its own.
+        if float(sig["tier"]) >= 0.6 and other is ca and kind == "challenge":
+            out.append(
+                Reason(
+                    "proven_supplier",
+                    f"对方为{ca[4]}梯度企业",
+                    f"They are a {ca[4]} SME",
+                    {"tier": ca[4], "reader": kind},
+                )
+            )
+        return tuple(out)
+
     # ---------------------------------------------------------------- ranking
 
     def _counterparts(self, doc: Doc, kinds: Iterable[str] | None) -> list[str]:
@@ -692,13 +861,13 @@ class TfidfMatcher(BaseEstimator):
         check_is_fitted(self, "X_")
         if k <= 0:
             return []
-        q = self.transform([doc]) if vector is None else vector
+        q = self._expand(self.transform([doc]) if vector is None else vector, doc.kind)
         qmeta = self._meta([doc])
         record = (doc.kind, doc.chain, doc.category, doc.district, doc.tier)
         self_pos = self.position_.get(doc.id, -1)
         all_cands, all_scores = [], []
         for kind in self._counterparts(doc, kinds):
-            prod = (q @ self.XT_[kind]).tocsr()
+            prod = (q @ self.ET_[kind]).tocsr()
             cands = self.by_kind_[kind][prod.indices]
             text = prod.data
             if self_pos >= 0:
@@ -738,7 +907,7 @@ class TfidfMatcher(BaseEstimator):
             if k <= 0 or not len(rows) or not len(cols) or self.n_features_ == 0:
                 continue
             prod = sp_matmul_topn(
-                self.X_[rows], self.XT_[_COUNTERPART[kind]], top_n=top_n, n_threads=self.n_jobs
+                self.E_[rows], self.ET_[_COUNTERPART[kind]], top_n=top_n, n_threads=self.n_jobs
             ).tocoo()
             ia, ib = rows[prod.row], cols[prod.col]
             score = self._blend(prod.data, self._signals(self.meta_, ia, self.meta_, ib))
@@ -779,28 +948,12 @@ class TfidfMatcher(BaseEstimator):
 
     # ---------------------------------------------------------------- explain
 
-    def _feature_names(self) -> list[str]:
-        names = getattr(self, "_names", None)
-        if names is None:
-            n_words = len(self.word_index_)
-            names = [""] * self.n_features_
-            for word, col in self.word_index_.items():
-                if self.column_[col] >= 0:
-                    names[self.column_[col]] = word
-            for j, key in enumerate(self.ngram_keys_.tolist()):
-                col = self.column_[n_words + j]
-                if col >= 0:
-                    names[col] = _key_text(key)
-            self._names = names
-        return names
-
-    def _word_columns(self) -> frozenset[int]:
-        """Columns that hold whole words (not n-grams); cached like ``_names``."""
-        cols = getattr(self, "_word_cols", None)
-        if cols is None:
-            cols = frozenset(self.column_[: len(self.word_index_)].tolist())
-            self._word_cols = cols
-        return cols
+    def _feature_name(self, col: int) -> str:
+        raw = int(self.raw_column_[col])
+        n_words = len(self.words_)
+        return (
+            self.words_[raw] if raw < n_words else _key_text(int(self.ngram_keys_[raw - n_words]))
+        )
 
     def _vector_and_meta(self, doc: Doc | Any) -> tuple[sp.csr_matrix, dict, tuple, Any]:
         if isinstance(doc, Doc):
@@ -813,53 +966,60 @@ class TfidfMatcher(BaseEstimator):
         meta = {name: v[pos : pos + 1] for name, v in self.meta_.items()}
         return self.X_[pos], meta, self.records_[pos], doc
 
-    def explain(self, a: Doc | Any, b: Doc | Any, *, n_terms: int = 10) -> Explanation:
+    def is_generic(self, term: str) -> bool:
+        """Whether a shared word says too little to be shown (系统, 设计, a number …)."""
+        if len(term) < 2 or term.replace(".", "").isdigit() or term in self.generic_terms_:
+            return True
+        col = self.word_index_.get(term)
+        if col is None or self.column_[col] < 0:
+            return True
+        return self.n_docs_ >= 50 and self.word_df_[self.column_[col]] > 0.1 * self.n_docs_
+
+    def explain(
+        self, a: Doc | Any, b: Doc | Any, *, n_terms: int = 10, reader: str | None = None
+    ) -> Explanation:
         """Why ``a`` and ``b`` match: shared terms with their weights and the structured reasons.
 
-        Each may be a :class:`Doc` or the id of a fitted document.
+        Each may be a :class:`Doc` or the id of a fitted document. Terms are whole words
+        of both texts (a shared character n-gram counts for the shared word holding it,
+        never shown on its own), without generic words (:meth:`is_generic`).
+        ``reader`` (``"a"`` or ``"b"``) words the reasons for that side: about the
+        other party, never about the reader itself.
         """
         check_is_fitted(self, "X_")
+        if reader not in (None, "a", "b"):
+            msg = f"reader must be 'a', 'b' or None, not {reader!r}"
+            raise ValueError(msg)
         va, ma, ra, ida = self._vector_and_meta(a)
         vb, mb, rb, idb = self._vector_and_meta(b)
         shared = va.multiply(vb).tocsr()
         text = float(shared.sum())
         sig = self._signals(ma, np.zeros(1, np.int64), mb, np.zeros(1, np.int64))
         score = float(self._blend(np.array([text]), sig)[0])
-        names = self._feature_names()
-        contrib = sorted(
-            zip(shared.indices.tolist(), shared.data.tolist(), strict=True), key=lambda t: -t[1]
-        )
         words: dict[str, float] = {}
         grams: list[tuple[str, float]] = []
-        n_words_cols = self._word_columns()
-        for col, w in contrib:
-            if col in n_words_cols:
-                words[names[col]] = w
+        for col, w in zip(shared.indices.tolist(), shared.data.tolist(), strict=True):
+            if col < self.n_word_columns_:
+                words[self._feature_name(col)] = w
             else:
-                grams.append((names[col], w))
-        # Shown to people: an n-gram goes back into the shared word it is part of;
-        # the rest join into phrases, and a phrase spanning a shared word counts for it.
-        rest = []
+                grams.append((self._feature_name(col), w))
+        # An n-gram both texts hold counts for the shared word it lies in (the longest);
+        # n-grams inside no shared word are fragments (能电池, 后亮度) and are not shown.
         for gram, w in grams:
-            host = next((word for word in words if gram in word), None)
-            if host is None:
-                rest.append((gram, w))
-            else:
-                words[host] += w
-        for phrase, w in _merge_grams(rest).items():
-            host = next((word for word in words if phrase in word), None)
-            inside = [word for word in words if word in phrase]
-            if host is None and inside:
-                host = max(inside, key=len)
-            if host is None:
-                words[phrase] = w
-            else:
-                words[host] += w
+            hosts = [word for word in words if gram in word]
+            if hosts:
+                words[max(hosts, key=len)] += w
+        # A shared word inside a longer shared word (焊接 in 激光焊接) is shown as the longer.
+        for word in sorted(words, key=len):
+            hosts = [h for h in words if len(h) > len(word) and word in h]
+            if hosts:
+                words[max(hosts, key=len)] += words.pop(word)
         terms = tuple(
             SharedTerm(t, round(w, 6))
             for t, w in sorted(words.items(), key=lambda t: (-t[1], t[0]))
+            if not self.is_generic(t)
         )[:n_terms]
-        reasons = self._reasons(ra, rb, {n: v[0] for n, v in sig.items()})
+        reasons = self._reasons(ra, rb, {n: v[0] for n, v in sig.items()}, reader=reader)
         if terms:
             shown = [t.term for t in terms[:5]]
             text_reason = Reason(
@@ -872,18 +1032,35 @@ class TfidfMatcher(BaseEstimator):
             text_reason = Reason("no_shared_terms", "没有共同关键词", "No terms in common", {})
         return Explanation(ida, idb, score, round(text, 6), terms, (text_reason, *reasons))
 
+    def highlight(self, text: str, terms: Iterable[str]) -> list[tuple[int, int, str]]:
+        """Where ``terms`` occur in ``text`` as whole words: (start, end, term), in order.
+
+        Offsets are into ``text`` as given (before normalisation), so that a page can mark
+        them; a term inside a longer word (mura in demura) is not marked.
+        """
+        check_is_fitted(self, "X_")
+        return self.tokenizer_.word_spans(text, terms)
+
+    def band(self, score: float) -> str:
+        """``"strong"``, ``"medium"`` or ``"weak"`` (强 / 中 / 弱) by :attr:`bands_`."""
+        check_is_fitted(self, "bands_")
+        return self.bands_.band(score)
+
     # ---------------------------------------------------------------- persistence
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the fitted matcher to ``path`` (numpy .npz, no pickle), atomically."""
         check_is_fitted(self, "X_")
-        params = {k: v for k, v in self.get_params().items() if k != "tokenizer"}
+        params = {k: v for k, v in self.get_params().items() if k not in ("tokenizer", "blend")}
+        if params["generic_terms"] is not None:
+            params["generic_terms"] = sorted(params["generic_terms"])
         params["ngram_range"] = list(params["ngram_range"])
         meta = {
-            "format": "rongtong-matcher",
+            "format": _FORMAT_NAME,
             "version": FORMAT_VERSION,
             "params": params,
             "tokenizer": self.tokenizer_.state(),
+            "blend": self.blend.to_dict() if self.blend is not None else None,
             "ids": self.ids_,
             "records": self.records_,
             "words": list(self.word_index_),
@@ -905,6 +1082,15 @@ class TfidfMatcher(BaseEstimator):
                     idf=self.idf_,
                     column=self.column_,
                     ngram_keys=self.ngram_keys_,
+                    **(
+                        {}
+                        if self.E_ is self.X_
+                        else {
+                            "E_data": self.E_.data,
+                            "E_indices": self.E_.indices,
+                            "E_indptr": self.E_.indptr,
+                        }
+                    ),
                 )
             # Readers (web workers) see the old file or the new one, never half of one.
             os.replace(tmp, path)
@@ -920,26 +1106,32 @@ class TfidfMatcher(BaseEstimator):
                 meta = json.loads(str(f["meta"]))
             except KeyError:
                 meta = {}
-            if meta.get("format") != "rongtong-matcher":
+            if not isinstance(meta.get("version"), int) or not meta.get("format"):
                 msg = f"{os.fspath(path)} is not a saved matcher"
                 raise ValueError(msg)
-            if meta.get("version") != FORMAT_VERSION:
+            if meta["version"] != FORMAT_VERSION:
                 msg = (
-                    f"{os.fspath(path)} holds a matcher in format version {meta.get('version')}; "
-                    f"this code reads version {FORMAT_VERSION}. Rebuild the index "
-                    "(flask match rebuild)."
+                    f"{os.fspath(path)} holds a matcher in format version {meta['version']}; "
+                    f"this code reads version {FORMAT_VERSION}. Fit and save it again."
                 )
                 raise FormatVersionError(msg)
+            if meta["format"] != _FORMAT_NAME:
+                msg = f"{os.fspath(path)} is not a saved matcher"
+                raise ValueError(msg)
             arrays = {name: f[name] for name in f.files if name != "meta"}
         params = meta["params"]
         params["ngram_range"] = tuple(params["ngram_range"])
-        self = cls(**params, tokenizer=None)
+        blend = PairBlend.from_dict(meta["blend"]) if meta.get("blend") else None
+        self = cls(**params, tokenizer=None, blend=blend)
         self.tokenizer_ = Tokenizer.from_state(meta["tokenizer"])
         self.n_docs_ = meta["n_docs"]
         self.idf_ = arrays["idf"]
         self.idf_unseen_ = meta["idf_unseen"]
         self.column_ = arrays["column"]
-        self.word_index_ = {w: i for i, w in enumerate(meta["words"])}
+        self.raw_column_ = np.flatnonzero(self.column_ >= 0)
+        self.words_ = list(meta["words"])
+        self.word_index_ = {w: i for i, w in enumerate(self.words_)}
+        self.n_word_columns_ = int((self.column_[: len(self.words_)] >= 0).sum())
         self.ngram_keys_ = arrays["ngram_keys"]
         self.n_features_ = int(arrays["X_shape"][1])
         self.n_dropped_features_ = meta["n_dropped_features"]
@@ -952,4 +1144,17 @@ class TfidfMatcher(BaseEstimator):
             for i, r in zip(meta["ids"], meta["records"], strict=True)
         ]
         self._fit_meta(docs)
+        self.E_ = (
+            sp.csr_matrix(
+                (arrays["E_data"], arrays["E_indices"], arrays["E_indptr"]), shape=self.X_.shape
+            )
+            if "E_data" in arrays
+            else self.X_
+        )
+        self.ET_ = (
+            self.XT_
+            if self.E_ is self.X_
+            else {kind: self.E_[rows].T.tocsr() for kind, rows in self.by_kind_.items()}
+        )
+        self._fit_ranking_index()
         return self

@@ -3,9 +3,14 @@
 Normalisation, word segmentation (rjieba, a Rust port of jieba, with an editable
 domain dictionary) and the terms a database search should look for.
 
-The domain dictionary and stop-word list live in ``seed_data/matching/`` and
-are passed in by the platform (:func:`configure`); this module never guesses
+A :class:`Tokenizer` is built once by the caller (from a domain dictionary and a
+stop-word list, e.g. ``seed_data/matching/``) and passed to whatever needs it:
+``TfidfMatcher(tokenizer=...)``, the search helpers. This module never guesses
 repository paths and works without them (built-in stop words, no extra words).
+
+:func:`configure` and the module-level :func:`segment`, :func:`search_terms` and
+:func:`search_groups` keep a process-wide default for callers not yet passing a
+tokenizer; the matcher never reads it.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 import rjieba
@@ -23,6 +29,7 @@ from zhconv import zhconv as _zhconv
 __all__ = [
     "DEFAULT_STOPWORDS",
     "Tokenizer",
+    "builtin_tokenizer",
     "configure",
     "default_tokenizer",
     "normalize",
@@ -72,6 +79,29 @@ def normalize(text: str) -> str:
     if not text.isascii() and not _TRADITIONAL.isdisjoint(text):
         text = _zhconv.convert(text, "zh-hans")
     return " ".join(text.split())
+
+
+def _normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+    """:func:`normalize` character by character, with each output character's source offset."""
+    out: list[str] = []
+    origin: list[int] = []
+    space = True  # drops leading white space, as normalize does
+    for i, ch in enumerate(text):
+        piece = unicodedata.normalize("NFKC", ch).lower()
+        piece = "".join(_ZH2HANS.get(c, c) if c in _TRADITIONAL else c for c in piece)
+        for c in piece:
+            if c.isspace():
+                if space:
+                    continue
+                c, space = " ", True
+            else:
+                space = False
+            out.append(c)
+            origin.append(i)
+    if out and out[-1] == " ":
+        out.pop()
+        origin.pop()
+    return "".join(out), origin
 
 
 def _read_lines(path: str | os.PathLike[str]) -> list[str]:
@@ -183,6 +213,40 @@ class Tokenizer:
                 groups.append(terms)
         return groups
 
+    def word_spans(self, text: str, terms: Iterable[str]) -> list[tuple[int, int, str]]:
+        """Where ``terms`` occur in ``text`` as whole words: (start, end, term), in order.
+
+        Offsets are into ``text`` as given; each term matches whole tokens of the
+        segmentation (one token, or a run of tokens spelling it), never part of a token.
+        """
+        wanted = {normalize(t) for t in terms} - {""}
+        if not text or not wanted:
+            return []
+        norm, origin = _normalize_with_offsets(text)
+        tokens = self._jieba.cut(norm, False)
+        starts = [0]
+        for tok in tokens:
+            starts.append(starts[-1] + len(tok))
+        longest = max(map(len, wanted))
+        spans = []
+        i = 0
+        while i < len(tokens):
+            # The longest run of whole tokens starting here that spells a term.
+            found = None
+            for j in range(i + 1, len(tokens) + 1):
+                piece = norm[starts[i] : starts[j]]
+                if len(piece) > longest:
+                    break
+                if piece in wanted:
+                    found = (j, piece)
+            if found is None:
+                i += 1
+                continue
+            j, piece = found
+            spans.append((origin[starts[i]], origin[starts[j] - 1] + 1, piece))
+            i = j
+        return spans
+
     def state(self) -> dict[str, list]:
         """The words and stop words, as plain JSON-able lists (for a saved matcher)."""
         return {"words": [list(w) for w in self.words], "stopwords": sorted(self.stopwords)}
@@ -193,8 +257,14 @@ class Tokenizer:
         return cls([(w, f) for w, f in state["words"]], state["stopwords"])
 
 
+@cache
+def builtin_tokenizer() -> Tokenizer:
+    """A tokenizer with no domain words and :data:`DEFAULT_STOPWORDS`, built once (immutable)."""
+    return Tokenizer()
+
+
 _lock = threading.Lock()
-_default = Tokenizer()
+_default: Tokenizer | None = None
 
 
 def configure(
@@ -213,13 +283,13 @@ def configure(
 
 
 def default_tokenizer() -> Tokenizer:
-    """The tokenizer :func:`configure` last set up."""
-    return _default
+    """The tokenizer :func:`configure` last set up (else :func:`builtin_tokenizer`)."""
+    return _default if _default is not None else builtin_tokenizer()
 
 
 def segment(text: str) -> list[str]:
     """Normalised word tokens (rjieba, domain dictionary), punctuation and stop words dropped."""
-    return _default.segment(text)
+    return default_tokenizer().segment(text)
 
 
 def search_terms(query: str) -> list[str]:
@@ -231,7 +301,7 @@ def search_terms(query: str) -> list[str]:
     AGV小车 gives agv, 小车. Longest first, ties in query order; stop words and
     punctuation give nothing.
     """
-    return _default.search_terms(query)
+    return default_tokenizer().search_terms(query)
 
 
 def search_groups(query: str) -> list[list[str]]:
@@ -240,4 +310,4 @@ def search_groups(query: str) -> list[list[str]]:
     伺服电机 减速器 gives [[伺服电机, 伺服, 电机], [减速器, 减速]]: a listing should have
     a term of every group. Query order; empty and repeated groups are dropped.
     """
-    return _default.search_groups(query)
+    return default_tokenizer().search_groups(query)
