@@ -12,6 +12,8 @@ class DefaultConfig:
     SQLALCHEMY_DATABASE_URI: str | None = None  # set in create_app from DATABASE_URL
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
+    #: Seconds a SQLite writer waits for another's write lock before failing.
+    SQLITE_BUSY_TIMEOUT = 15
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
