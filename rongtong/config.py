@@ -75,11 +75,15 @@ class DefaultConfig:
     MAIL_SENDER = "融通 Rongtong <noreply@rongtong.example>"
     MAIL_FILE_DIR: str | None = None
     MAIL_BATCH_SIZE = 20
-    #: Temporary failures wait MAIL_RETRY_SECONDS, doubling per attempt (at most 6 hours).
-    MAIL_MAX_ATTEMPTS = 8
+    #: Temporary failures of a mail (4xx) wait MAIL_RETRY_SECONDS, doubling per attempt (at
+    #: most 6 hours); an unreachable server (or 421, or a timeout before DATA) is no
+    #: attempt: the run stops and the mails wait MAIL_RETRY_SECONDS.
     MAIL_RETRY_SECONDS = 60
-    #: A claim older than this belonged to a sender that died; another may take the mail.
-    MAIL_CLAIM_SECONDS = 600
+    #: Seconds after which a mail still failing temporarily is given up (3 days).
+    MAIL_GIVE_UP_AFTER = 3 * 24 * 60 * 60
+    #: A sender renews its claim on the mail it is sending; a claim not renewed for this long
+    #: belonged to a sender that died, and another may take the mail.
+    MAIL_CLAIM_SECONDS = 30
     #: Links in mail and other places without a request to take the host from.
     PUBLIC_URL = "http://127.0.0.1:5000"
     DIGEST_MIN_SCORE = 0.2  # the platform's floor; members may ask for more
