@@ -89,7 +89,12 @@ class DefaultConfig:
     DIGEST_MIN_SCORE = 0.2  # the platform's floor; members may ask for more
     DIGEST_MAX_MATCHES = 5  # the best new ones; the rest wait for the next digest
     DIGEST_UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 180
+    #: The running scheduler renews its lease every third of this; a standby takes over
+    #: within this many seconds (plus its poll, at most 5 s) of the holder's death.
     SCHEDULER_LEASE_SECONDS = 60
+    #: A failed job is retried this many times, after SCHEDULER_RETRY_SECONDS doubling.
+    SCHEDULER_RETRIES = 5
+    SCHEDULER_RETRY_SECONDS = 60
 
     #: Programme defaults (DOMAIN.md); admins override them on /events/settings.
     PROGRAMME_ROADSHOW_BUDGET_CAP = 1_000_000
