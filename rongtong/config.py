@@ -46,6 +46,8 @@ class DefaultConfig:
     RESET_REQUEST_RATE_LIMIT_IP = "10 per hour"
     RESET_REQUEST_RATE_LIMIT_EMAIL = "3 per hour"
 
+    #: ``flask import`` commits every this many rows (an upload stays one transaction).
+    IMPORT_BATCH_ROWS = 500
     #: Enterprise names at or above this similarity (0–100) are flagged as near-duplicates.
     DUPLICATE_NAME_THRESHOLD = 90
     PAGE_SIZE = 20

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
@@ -19,7 +20,22 @@ def _run_import(importer, path: Path) -> None:
         rows = services.read_rows(path)
     except services.ImportFileError as exc:
         raise click.ClickException(f"{path}: {exc}") from exc
-    report = importer(rows)
+    total = len(rows)
+
+    def checkpoint(report, line: int) -> None:
+        # Committed in batches: a crash keeps every batch reported here, and a re-run of the
+        # same file updates those rows (keyed) and adds the rest.
+        db.session.commit()
+        done = report.created + report.updated + len(report.failed_lines)
+        click.echo(
+            f"{path.name}: committed through line {line} ({done}/{total} rows: "
+            f"{report.created} created, {report.updated} updated)",
+            err=True,
+        )
+
+    report = importer(
+        rows, checkpoint=checkpoint, batch_rows=int(current_app.config["IMPORT_BATCH_ROWS"])
+    )
     # Good rows are kept even when others failed; each failed row left nothing behind.
     db.session.commit()
     click.echo(
