@@ -85,9 +85,11 @@ def _finish_config(app: Flask, overrides: Mapping) -> None:
         seed, "matching", "stopwords.txt"
     )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # pysqlite's ``timeout`` is SQLite's busy timeout: a writer waits this long for the
+        # lock. It only helps because writers begin IMMEDIATE (see _sqlite_begin).
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-            "connect_args": {"timeout": 15},
+            "connect_args": {"timeout": float(app.config["SQLITE_BUSY_TIMEOUT"])},
         }
 
 
@@ -141,7 +143,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        # The busy timeout is pysqlite's ``timeout`` (SQLITE_BUSY_TIMEOUT, set in create_app).
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -149,10 +151,28 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         dbapi_connection.isolation_level = None
 
 
+#: Requests with these methods only read; every other unit of work may write.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def unit_of_work_writes() -> bool:
+    """Whether the current unit of work may write: a non-GET request, a job, a CLI command."""
+    from flask import has_request_context, request
+
+    return not has_request_context() or request.method not in READ_METHODS
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
+    """BEGIN IMMEDIATE for a writer, BEGIN (deferred) for a pure read.
+
+    A deferred transaction that has read cannot upgrade to a write while another connection
+    writes or has written since: SQLite answers "database is locked" at once, without the
+    busy timeout. IMMEDIATE takes the write lock at BEGIN, where the busy timeout applies,
+    so writers queue instead of failing (as Rails does by default, rails/rails#50371).
+    """
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if unit_of_work_writes() else "BEGIN")
 
 
 def _import_models() -> None:

@@ -12,6 +12,8 @@ class DefaultConfig:
     SQLALCHEMY_DATABASE_URI: str | None = None  # set in create_app from DATABASE_URL
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
+    #: Seconds a SQLite writer waits for another's write lock before failing.
+    SQLITE_BUSY_TIMEOUT = 15
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -51,6 +53,8 @@ class DefaultConfig:
     #: Remember-me cookies end after this many seconds (Flask-Login's default is a year).
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
 
+    #: ``flask import`` commits every this many rows (an upload stays one transaction).
+    IMPORT_BATCH_ROWS = 500
     #: Enterprise names at or above this similarity (0–100) are flagged as near-duplicates.
     DUPLICATE_NAME_THRESHOLD = 90
     PAGE_SIZE = 20
@@ -80,11 +84,15 @@ class DefaultConfig:
     MAIL_SENDER = "融通 Rongtong <noreply@rongtong.example>"
     MAIL_FILE_DIR: str | None = None
     MAIL_BATCH_SIZE = 20
-    #: Temporary failures wait MAIL_RETRY_SECONDS, doubling per attempt (at most 6 hours).
-    MAIL_MAX_ATTEMPTS = 8
+    #: Temporary failures of a mail (4xx) wait MAIL_RETRY_SECONDS, doubling per attempt (at
+    #: most 6 hours); an unreachable server (or 421, or a timeout before DATA) is no
+    #: attempt: the run stops and the mails wait MAIL_RETRY_SECONDS.
     MAIL_RETRY_SECONDS = 60
-    #: A claim older than this belonged to a sender that died; another may take the mail.
-    MAIL_CLAIM_SECONDS = 600
+    #: Seconds after which a mail still failing temporarily is given up (3 days).
+    MAIL_GIVE_UP_AFTER = 3 * 24 * 60 * 60
+    #: A sender renews its claim on the mail it is sending; a claim not renewed for this long
+    #: belonged to a sender that died, and another may take the mail.
+    MAIL_CLAIM_SECONDS = 30
     #: The one base of every link in mail and exports; a request's Host is never used.
     #: Production must set it (RONGTONG_PUBLIC_URL); ``make run`` records its port's URL in
     #: the instance folder so that every command of that instance (the scheduler, ``flask
@@ -95,7 +103,12 @@ class DefaultConfig:
     DIGEST_MIN_SCORE = 0.2  # the platform's floor; members may ask for more
     DIGEST_MAX_MATCHES = 5  # the best new ones; the rest wait for the next digest
     DIGEST_UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 180
+    #: The running scheduler renews its lease every third of this; a standby takes over
+    #: within this many seconds (plus its poll, at most 5 s) of the holder's death.
     SCHEDULER_LEASE_SECONDS = 60
+    #: A failed job is retried this many times, after SCHEDULER_RETRY_SECONDS doubling.
+    SCHEDULER_RETRIES = 5
+    SCHEDULER_RETRY_SECONDS = 60
 
     #: Programme defaults (DOMAIN.md); admins override them on /events/settings.
     PROGRAMME_ROADSHOW_BUDGET_CAP = 1_000_000

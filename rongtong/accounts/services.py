@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,6 +15,7 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func
+from sqlalchemy.exc import OperationalError
 
 from ..core.services import ServiceError
 from ..core.time import utcnow
@@ -281,5 +283,25 @@ def user_for_api_token(plain: str) -> User | None:
     ).scalar_one_or_none()
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
-    token.last_used_at = utcnow()
+    _touch_api_token(token)
     return token.user
+
+
+#: ``last_used_at`` is kept to this precision, so that reading with a token is not a write.
+TOKEN_TOUCH_SECONDS = 60
+
+
+def _touch_api_token(token: ApiToken) -> None:
+    """Note the token's use at most once a minute, and never at the cost of the request.
+
+    On SQLite a read (GET) transaction cannot always turn into a write: when the lock is
+    busy the touch is skipped, and the next request a minute on tries again.
+    """
+    now = utcnow()
+    if token.last_used_at and now - token.last_used_at < timedelta(seconds=TOKEN_TOUCH_SECONDS):
+        return
+    try:
+        with db.session.begin_nested():
+            token.last_used_at = now
+    except OperationalError:
+        pass

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from ..audit import services as audit
@@ -20,7 +21,26 @@ def _run_import(kind: str, path: Path, dry_run: bool, error_file: Path | None) -
         rows = services.read_rows(path)
     except services.ImportFileError as exc:
         raise click.ClickException(f"{path}: {exc}") from exc
-    report = staff.run_import(kind, rows, dry_run=dry_run)
+    total = len(rows)
+
+    def checkpoint(written, line: int) -> None:
+        # Committed in batches: a crash keeps every batch reported here, and a re-run of the
+        # same file updates those rows (keyed) and adds the rest.
+        db.session.commit()
+        done = written.created + written.updated + len(written.failed_lines)
+        click.echo(
+            f"{path.name}: committed through line {line} ({done}/{total} rows: "
+            f"{written.created} created, {written.updated} updated)",
+            err=True,
+        )
+
+    report = staff.run_import(
+        kind,
+        rows,
+        dry_run=dry_run,
+        checkpoint=checkpoint,
+        batch_rows=int(current_app.config["IMPORT_BATCH_ROWS"]),
+    )
     if not dry_run:
         audit.record(
             None, "import.run", None, None, services.report_summary(report, kind, path.name)

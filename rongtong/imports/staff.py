@@ -221,8 +221,11 @@ def plan_rows(kind: str, rows: list[services.Row]) -> tuple[StaffImport, dict[in
 IMPORTERS = {"enterprises": services.import_enterprises, "listings": services.import_listings}
 
 
-def run_import(kind: str, rows, *, actor=None, dry_run: bool = False) -> StaffImport:
-    """Plan the rows; unless ``dry_run``, write the good ones. Never commits."""
+def run_import(
+    kind: str, rows, *, actor=None, dry_run: bool = False, checkpoint=None, batch_rows: int = 500
+) -> StaffImport:
+    """Plan the rows; unless ``dry_run``, write the good ones. Never commits itself; a
+    ``checkpoint(written, line)`` (the CLI's) is called every ``batch_rows`` written rows."""
     if kind not in COLUMNS:
         msg = f"unknown import kind {kind!r}"
         raise ValueError(msg)
@@ -232,7 +235,9 @@ def run_import(kind: str, rows, *, actor=None, dry_run: bool = False) -> StaffIm
         if dry_run or not good:
             return report
         good_rows = [services.Row(n, data) for n, data in good.items()]
-        written = IMPORTERS[kind](good_rows, actor=actor)
+        written = IMPORTERS[kind](
+            good_rows, actor=actor, checkpoint=checkpoint, batch_rows=batch_rows
+        )
     by_line = {line.line: line for line in report.lines}
     for number, name, message in written.errors:
         line = by_line[number]

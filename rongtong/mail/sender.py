@@ -2,10 +2,20 @@
 
 Any number of senders may run (the scheduler's job, ``flask mail send``, a second host):
 a mail is claimed by one compare-and-set UPDATE, so two senders never take the same one.
+A claim is short (``MAIL_CLAIM_SECONDS``): just before a mail goes on the wire its claim is
+renewed by a conditional UPDATE on the claim's token and time, committed, and kept alive
+while a slow server takes its time. A mail whose claim lapsed and was taken by another
+sender is skipped, so a slow or stalled sender never sends what another has taken.
+
 Each outcome is committed right after its SMTP transaction, so a sender killed mid-batch
-loses nothing: its claims expire after ``MAIL_CLAIM_SECONDS`` and another sender takes
+loses nothing: its claims lapse within ``MAIL_CLAIM_SECONDS`` and another sender takes
 them; only the one mail that was on the wire when it died may arrive twice (with the same
 Message-ID, so that most clients fold the two).
+
+What counts against a mail: its own answer (a 4xx is retried with backoff, a 5xx for its
+recipient fails it). What does not: the server being unreachable, refusing TLS, saying 421
+or timing out before DATA; the run stops there and the mails wait for the next one. A mail
+still failing temporarily ``MAIL_GIVE_UP_AFTER`` seconds after it was queued is given up.
 """
 
 import hashlib
@@ -15,8 +25,10 @@ import secrets
 import smtplib
 import socket
 import ssl
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
@@ -44,7 +56,8 @@ class DeliveryError(Exception):
     def __init__(self, reason: str, *, connection: bool = False):
         super().__init__(reason)
         self.reason = reason
-        #: The server or the connection failed, not this mail: the rest of the batch waits too.
+        #: The server or the connection failed before the mail was handed over, not this
+        #: mail: no attempt is counted, and the run stops (the rest of the batch waits too).
         self.connection = connection
 
 
@@ -147,6 +160,24 @@ class FileBackend:
         pass
 
 
+class _PhaseMixin:
+    """Notes when DATA begins: a failure before it cannot have delivered the mail."""
+
+    in_data = False
+
+    def data(self, msg):
+        self.in_data = True
+        return super().data(msg)
+
+
+class _SMTP(_PhaseMixin, smtplib.SMTP):
+    pass
+
+
+class _SMTP_SSL(_PhaseMixin, smtplib.SMTP_SSL):
+    pass
+
+
 class SmtpBackend:
     """One SMTP connection, kept open for a batch and reopened after a failure."""
 
@@ -170,19 +201,25 @@ class SmtpBackend:
     def open(self) -> None:
         if self.connection is not None:
             return
+        conn = None
         try:
             if self.use_tls:
                 context = ssl.create_default_context()
-                conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+                conn = _SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
             else:
-                conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                conn = _SMTP(self.host, self.port, timeout=self.timeout)
+            conn.ehlo_or_helo_if_needed()
             if self.use_starttls:
                 conn.starttls(context=ssl.create_default_context())
             if self.username:
                 conn.login(self.username, self.password or "")
         except smtplib.SMTPResponseException as exc:
+            if conn is not None:
+                conn.close()
             raise _classify(exc.smtp_code, exc.smtp_error, connection=True) from exc
         except (smtplib.SMTPException, OSError) as exc:
+            if conn is not None:
+                conn.close()
             raise TemporaryFailure(
                 f"cannot connect to {self.host}:{self.port}: {exc}", connection=True
             ) from exc
@@ -191,6 +228,7 @@ class SmtpBackend:
     def send(self, outgoing: Outgoing, sender: str) -> None:
         self.open()
         envelope_from = parseaddr(sender)[1]
+        self.connection.in_data = False
         try:
             self.connection.send_message(
                 outgoing.message, from_addr=envelope_from, to_addrs=[outgoing.recipient]
@@ -207,9 +245,12 @@ class SmtpBackend:
                 self.close()
             raise _classify(exc.smtp_code, exc.smtp_error) from exc
         except (smtplib.SMTPException, OSError) as exc:
+            # Lost before DATA: the server never had the mail, so it was not this mail's
+            # attempt. Lost during or after DATA: it may have been delivered; it counts.
+            before_data = not self.connection.in_data
             self.close()
             raise TemporaryFailure(
-                f"connection lost: {exc or type(exc).__name__}", connection=True
+                f"connection lost: {exc or type(exc).__name__}", connection=before_data
             ) from exc
 
     def close(self) -> None:
@@ -255,6 +296,8 @@ class SendReport:
     sent: int = 0
     failed: int = 0
     retrying: int = 0
+    #: Mails whose claim lapsed and went to another sender before this one reached them.
+    skipped: int = 0
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -268,28 +311,30 @@ def default_worker_id() -> str:
 
 def retry_delay(attempts: int, base: float) -> timedelta:
     """Exponential backoff: base, 2×base, 4×base … capped at six hours."""
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), MAX_RETRY_SECONDS))
+    return timedelta(seconds=min(base * 2 ** min(max(attempts - 1, 0), 20), MAX_RETRY_SECONDS))
 
 
-def _eligible(now, stale_before):
+def _eligible(now, stale_before, due_by=None):
     return or_(
-        and_(OutboxMail.status == "queued", OutboxMail.next_attempt_at <= now),
+        and_(OutboxMail.status == "queued", OutboxMail.next_attempt_at <= (due_by or now)),
         and_(OutboxMail.status == "sending", OutboxMail.claimed_at < stale_before),
     )
 
 
-def claim(worker: str, size: int, *, now=None) -> list[OutboxMail]:
+def claim(worker: str, size: int, *, now=None, due_by=None) -> list[OutboxMail]:
     """Take up to ``size`` mails due for sending for ``worker``; the caller commits at once.
 
     One UPDATE whose WHERE repeats the eligibility test: on PostgreSQL the row lock and the
     re-check after it (plus SKIP LOCKED) keep two senders apart, on SQLite the write lock
-    does. Expired claims of dead senders are taken over.
+    does. Lapsed claims of dead or stalled senders are taken over. ``due_by``: only mails
+    due by then (a run passes its start, so that it never retries a mail it just tried).
     """
     now = now or utcnow()
     stale_before = now - timedelta(seconds=current_app.config["MAIL_CLAIM_SECONDS"])
+    eligible = _eligible(now, stale_before, due_by)
     candidates = (
         db.select(OutboxMail.id)
-        .where(_eligible(now, stale_before))
+        .where(eligible)
         .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
         .limit(size)
     )
@@ -297,13 +342,8 @@ def claim(worker: str, size: int, *, now=None) -> list[OutboxMail]:
         candidates = candidates.with_for_update(skip_locked=True)
     db.session.execute(
         update(OutboxMail)
-        .where(OutboxMail.id.in_(candidates.scalar_subquery()), _eligible(now, stale_before))
-        .values(
-            status="sending",
-            claimed_by=worker,
-            claimed_at=now,
-            attempts=OutboxMail.attempts + 1,
-        )
+        .where(OutboxMail.id.in_(candidates.scalar_subquery()), eligible)
+        .values(status="sending", claimed_by=worker, claimed_at=now)
         .execution_options(synchronize_session=False)
     )
     return list(
@@ -314,6 +354,63 @@ def claim(worker: str, size: int, *, now=None) -> list[OutboxMail]:
             .execution_options(populate_existing=True)
         ).scalars()
     )
+
+
+def renew_claim(mail_id: int, worker: str, claimed_at) -> datetime | None:
+    """Renew our claim on one mail just before sending it; None if it is no longer ours.
+
+    Conditional on the claim's token and time: a claim that lapsed and was taken over (or
+    taken and given back) has another, so the UPDATE matches nothing. Commits.
+    """
+    now = utcnow()
+    renewed = db.session.execute(
+        update(OutboxMail)
+        .where(
+            OutboxMail.id == mail_id,
+            OutboxMail.status == "sending",
+            OutboxMail.claimed_by == worker,
+            OutboxMail.claimed_at == claimed_at,
+        )
+        .values(claimed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return now if renewed == 1 else None
+
+
+class _ClaimKeeper:
+    """Keeps the claim of the mail on the wire alive while a slow server takes its time.
+
+    A thread renews it every third of ``MAIL_CLAIM_SECONDS`` on a connection of its own, so
+    that no other sender takes a mail this one is still sending.
+    """
+
+    def __init__(self, engine, worker: str, seconds: float):
+        self.engine, self.worker, self.every = engine, worker, max(seconds / 3, 0.05)
+
+    @contextmanager
+    def holding(self, mail_id: int):
+        stop = threading.Event()
+
+        def beat():
+            while not stop.wait(self.every):
+                try:
+                    with self.engine.begin() as conn:
+                        conn.execute(
+                            update(OutboxMail)
+                            .where(OutboxMail.id == mail_id, OutboxMail.claimed_by == self.worker)
+                            .values(claimed_at=utcnow())
+                        )
+                except Exception:  # the next beat tries again; the send goes on
+                    log.exception("Cannot renew the claim on mail %s", mail_id)
+
+        thread = threading.Thread(target=beat, name=f"claim-{mail_id}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
 
 def _finish(mail_id: int, worker: str, **values) -> bool:
@@ -331,17 +428,15 @@ def _finish(mail_id: int, worker: str, **values) -> bool:
 class _Claimed:
     id: int
     attempts: int
+    created_at: datetime
+    claimed_at: datetime
     outgoing: Outgoing | None = None
-    #: Decided before sending: a message that cannot be built, a mail tried too often.
+    #: Decided before sending: a message that cannot be built.
     error: DeliveryError | None = None
 
 
-def _prepare(mail: OutboxMail, sender: str, max_attempts: int) -> _Claimed:
-    claimed = _Claimed(mail.id, mail.attempts)
-    if mail.attempts > max_attempts:
-        # Claimed again and again by senders that died on it: stop before it kills another.
-        claimed.error = PermanentFailure(f"gave up after {max_attempts} attempts")
-        return claimed
+def _prepare(mail: OutboxMail, sender: str) -> _Claimed:
+    claimed = _Claimed(mail.id, mail.attempts, mail.created_at, mail.claimed_at)
     try:
         claimed.outgoing = Outgoing(mail.id, mail.key, mail.recipient, build_message(mail, sender))
     except (ValueError, TypeError) as exc:  # e.g. a header value the email policy refuses
@@ -361,17 +456,21 @@ def send_queued(
     backend = backend or backend_from_config()
     worker = worker or default_worker_id()
     sender = config["MAIL_SENDER"]
-    max_attempts = int(config["MAIL_MAX_ATTEMPTS"])
-    base = float(config["MAIL_RETRY_SECONDS"])
+    policy = _Policy(
+        retry_seconds=float(config["MAIL_RETRY_SECONDS"]),
+        give_up_after=timedelta(seconds=float(config["MAIL_GIVE_UP_AFTER"])),
+    )
     batch_size = max(int(config["MAIL_BATCH_SIZE"]), 1)
+    keeper = _ClaimKeeper(db.engine, worker, float(config["MAIL_CLAIM_SECONDS"]))
     report = SendReport()
-    # Each claim opens its own transaction: on SQLite a write that follows a read in one
-    # transaction fails at once when another sender has committed in between.
+    started = utcnow()
+    # Each claim opens its own transaction: a sender never holds the write lock while
+    # it talks to the SMTP server.
     db.session.commit()
     try:
         while limit is None or report.attempted < limit:
             size = batch_size if limit is None else min(batch_size, limit - report.attempted)
-            batch = [_prepare(mail, sender, max_attempts) for mail in claim(worker, size)]
+            batch = [_prepare(mail, sender) for mail in claim(worker, size, due_by=started)]
             db.session.commit()
             if not batch:
                 break
@@ -379,49 +478,72 @@ def send_queued(
             for claimed in batch:
                 if down is not None:
                     # The server is down: put the untried mails back without spending an attempt.
-                    _finish(
-                        claimed.id,
-                        worker,
-                        status="queued",
-                        attempts=claimed.attempts - 1,
-                        next_attempt_at=utcnow() + retry_delay(1, base),
-                        last_error=down.reason,
-                    )
+                    _put_back(claimed, worker, down, policy)
+                    continue
+                if renew_claim(claimed.id, worker, claimed.claimed_at) is None:
+                    report.skipped += 1  # our claim lapsed and another sender has it
                     continue
                 error = claimed.error
                 if error is None:
                     try:
-                        backend.send(claimed.outgoing, sender)
+                        with keeper.holding(claimed.id):
+                            backend.send(claimed.outgoing, sender)
                     except DeliveryError as exc:
                         error = exc
                     except Exception as exc:  # a bug must not stop the other mails
                         log.exception("Unexpected error sending mail %s", claimed.id)
                         error = TemporaryFailure(f"{type(exc).__name__}: {exc}")
-                _record(report, claimed, worker, error, max_attempts, base)
-                if progress is not None:
-                    progress(claimed.id)
                 if error is not None and error.connection:
                     down = error
+                    _put_back(claimed, worker, down, policy)
+                    continue
+                _record(report, claimed, worker, error, policy)
+                if progress is not None:
+                    progress(claimed.id)
             if down is not None:
+                report.errors.append(f"server unavailable: {down.reason}")
+                log.warning("Mail server unavailable, stopping this run: %s", down.reason)
                 break
     finally:
         backend.close()
     return report
 
 
-def _record(report, claimed: _Claimed, worker, error, max_attempts, base) -> None:
+@dataclass(frozen=True)
+class _Policy:
+    retry_seconds: float
+    give_up_after: timedelta
+
+
+def _put_back(claimed: _Claimed, worker: str, down: DeliveryError, policy: _Policy) -> None:
+    """Back to the queue for the next run; the outage is not the mail's attempt."""
+    _finish(
+        claimed.id,
+        worker,
+        status="queued",
+        next_attempt_at=utcnow() + timedelta(seconds=policy.retry_seconds),
+        last_error=down.reason[:2000],
+    )
+
+
+def _record(report, claimed: _Claimed, worker, error, policy: _Policy) -> None:
     now = utcnow()
+    attempts = claimed.attempts + 1
     if error is None:
-        if not _finish(claimed.id, worker, status="sent", sent_at=now, last_error=""):
-            log.warning("Mail %s was sent after its claim had expired", claimed.id)
+        if not _finish(
+            claimed.id, worker, status="sent", sent_at=now, last_error="", attempts=attempts
+        ):
+            log.warning("Mail %s was sent after its claim had been taken over", claimed.id)
         report.sent += 1
         return
     report.errors.append(f"{claimed.id}: {error.reason}")
-    if error.permanent or claimed.attempts >= max_attempts:
+    too_old = now - claimed.created_at >= policy.give_up_after
+    if error.permanent or too_old:
         reason = error.reason
         if not error.permanent:
-            reason = f"gave up after {claimed.attempts} attempts: {reason}"
-        _finish(claimed.id, worker, status="failed", last_error=reason[:2000])
+            days = policy.give_up_after.total_seconds() / 86400
+            reason = f"gave up after {days:g} days and {attempts} attempts: {reason}"
+        _finish(claimed.id, worker, status="failed", last_error=reason[:2000], attempts=attempts)
         report.failed += 1
         log.warning("Mail %s failed: %s", claimed.id, reason)
     else:
@@ -429,7 +551,8 @@ def _record(report, claimed: _Claimed, worker, error, max_attempts, base) -> Non
             claimed.id,
             worker,
             status="queued",
+            attempts=attempts,
             last_error=error.reason[:2000],
-            next_attempt_at=now + retry_delay(claimed.attempts, base),
+            next_attempt_at=now + retry_delay(attempts, policy.retry_seconds),
         )
         report.retrying += 1

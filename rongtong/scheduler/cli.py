@@ -1,63 +1,126 @@
 """``flask scheduler run``: the one scheduler process. Also ``jobs`` and ``run-job ID``."""
 
 import logging
+import pickle
 import signal
+import time
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import MetaData
 
 from ..extensions import db
 from . import services
+from .models import JobStatus, SchedulerJob
 from .schedule import JOBS, TIMEZONE
 
 scheduler_cli = AppGroup("scheduler", help="The job scheduler (its own process).")
 log = logging.getLogger(__name__)
 
 
-def build_scheduler(app, jobs=JOBS):
-    """A BlockingScheduler holding ``jobs``; nothing runs until ``start()``."""
-    from apscheduler.schedulers.blocking import BlockingScheduler
+def _trigger(definition, zone):
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
+    if definition.trigger == "cron":
+        return CronTrigger(timezone=zone, **definition.trigger_args)
+    return IntervalTrigger(timezone=zone, **definition.trigger_args)
+
+
+def stored_jobs() -> dict[str, dict]:
+    """The job store's jobs as APScheduler pickled them (id → state)."""
+    rows = db.session.execute(db.select(SchedulerJob)).scalars()
+    # Our own table, written by our own scheduler: unpickling it is what the store does.
+    return {row.id: pickle.loads(row.job_state) for row in rows}  # noqa: S301
+
+
+def build_scheduler(app, jobs=JOBS, *, background: bool = False):
+    """A scheduler over the persistent job store, its jobs re-synced with ``jobs``.
+
+    A job whose trigger did not change keeps its stored next run time, so a run that fell
+    due while no scheduler was up happens at ``start()`` (within its catch-up window,
+    once). Jobs no longer in the list are removed. Nothing runs until ``start()``.
+    """
+    from apscheduler.jobstores.memory import MemoryJobStore
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
     zone = ZoneInfo(TIMEZONE)
-    scheduler = BlockingScheduler(timezone=zone)
+    with app.app_context():
+        engine = db.engine
+        stored = stored_jobs()
+        ids = {definition.id for definition in jobs}
+        gone = [
+            job_id for job_id in stored if job_id.removesuffix(services.RETRY_SUFFIX) not in ids
+        ]
+        if gone:
+            db.session.execute(db.delete(SchedulerJob).where(SchedulerJob.id.in_(gone)))
+        db.session.commit()
+        db.session.remove()
+    store = SQLAlchemyJobStore(engine=engine, tablename="scheduler_jobs", metadata=MetaData())
+    kind = BackgroundScheduler if background else BlockingScheduler
+    scheduler = kind(timezone=zone, jobstores={"default": store, "local": MemoryJobStore()})
+    services.runtime.update(app=app, scheduler=scheduler)
     for definition in jobs:
-        if definition.trigger == "cron":
-            trigger = CronTrigger(timezone=zone, **definition.trigger_args)
-        else:
-            trigger = IntervalTrigger(timezone=zone, **definition.trigger_args)
+        trigger = _trigger(definition, zone)
+        keep = {}
+        previous = stored.get(definition.id)
+        if previous and str(previous["trigger"]) == str(trigger):
+            keep["next_run_time"] = previous["next_run_time"]
+        grace = definition.misfire_hours
         scheduler.add_job(
-            services.run_job,
+            services.RUN_SCHEDULED,
             trigger,
-            args=[app, definition.func],
+            args=[definition.id, definition.func],
             id=definition.id,
             name=definition.id,
             replace_existing=True,
-            misfire_grace_time=int(definition.misfire_hours * 3600),
+            misfire_grace_time=None if grace is None else int(grace * 3600),
             coalesce=True,
             max_instances=1,
+            **keep,
         )
     return scheduler
 
 
+def wait_for_lease(holder: str, seconds: float) -> None:
+    """Take the lease, waiting while another scheduler holds it (polls every ≤ 5 s)."""
+    waiting = False
+    while not services.acquire_lease(holder, seconds):
+        lease = services.current_lease()
+        held = f"{lease.holder}, lease until {lease.expires_at} UTC" if lease else "?"
+        # A fresh session for the next try: the INSERT of a lease must not meet this one.
+        db.session.remove()
+        if not waiting:
+            click.echo(f"Another scheduler is running ({held}). Waiting to take over.", err=True)
+            waiting = True
+        time.sleep(min(seconds / 3, 5))
+    db.session.commit()
+
+
 @scheduler_cli.command("run")
 def run_command():
-    """Run the scheduler until stopped; refuses to start while another one holds the lease."""
+    """Run the scheduler until stopped; while another one holds the lease, wait for it."""
     app = current_app._get_current_object()
     seconds = float(app.config["SCHEDULER_LEASE_SECONDS"])
     holder = services.holder_id()
-    if not services.acquire_lease(holder, seconds):
-        lease = services.current_lease()
+
+    def stop(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        wait_for_lease(holder, seconds)
+    except (KeyboardInterrupt, SystemExit):
         db.session.rollback()
-        raise click.ClickException(
-            f"Another scheduler is running ({lease.holder if lease else '?'}, lease until "
-            f"{lease.expires_at if lease else '?'} UTC). Not starting a second one."
-        )
-    db.session.commit()
-    scheduler = build_scheduler(app)
+        click.echo("Scheduler stopped while waiting.", err=True)
+        return
+    scheduler = None
 
     def renew():
         with app.app_context():
@@ -70,24 +133,25 @@ def run_command():
             log.error("Scheduler lease lost to another process; stopping.")
             signal.raise_signal(signal.SIGTERM)
 
-    # Renewed three times per lease period, so that a busy moment never lets it lapse.
-    scheduler.add_job(
-        renew, "interval", seconds=seconds / 3, id="scheduler.lease", replace_existing=True
-    )
-
-    def stop(signum, frame):
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    click.echo(f"Scheduler {holder} started with {len(JOBS)} jobs ({TIMEZONE}).", err=True)
     try:
+        scheduler = build_scheduler(app)
+        # Renewed three times per lease period, so that a busy moment never lets it lapse.
+        scheduler.add_job(
+            renew,
+            "interval",
+            seconds=seconds / 3,
+            id="scheduler.lease",
+            replace_existing=True,
+            jobstore="local",
+        )
+        click.echo(f"Scheduler {holder} started with {len(JOBS)} jobs ({TIMEZONE}).", err=True)
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
-        if scheduler.running:
+        if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=True)
+        db.session.rollback()
         services.release_lease(holder)
         db.session.commit()
         click.echo("Scheduler stopped.", err=True)
@@ -95,14 +159,38 @@ def run_command():
 
 @scheduler_cli.command("jobs")
 def jobs_command():
-    """List the scheduled jobs and their next run times."""
-    scheduler = build_scheduler(current_app._get_current_object())
-    from datetime import datetime
+    """List the jobs: next run (as stored), last success, last failure and its error."""
+    zone = ZoneInfo(TIMEZONE)
+    stored = stored_jobs()
+    statuses = {s.job_id: s for s in db.session.execute(db.select(JobStatus)).scalars()}
+    now = datetime.now(zone)
 
-    now = datetime.now(ZoneInfo(TIMEZONE))
-    for job in scheduler.get_jobs():
-        nxt = job.trigger.get_next_fire_time(None, now)
-        click.echo(f"{job.id:<32} next {nxt:%Y-%m-%d %H:%M %Z}  {job.args[1]}")
+    def when(instant, *, utc_naive=False):
+        if instant is None:
+            return "-"
+        if utc_naive:
+            instant = instant.replace(tzinfo=UTC)
+        return f"{instant.astimezone(zone):%Y-%m-%d %H:%M}"
+
+    for definition in JOBS:
+        state = stored.get(definition.id)
+        if state is not None:
+            nxt = state["next_run_time"]
+        else:  # not stored yet: no scheduler has run
+            nxt = _trigger(definition, zone).get_next_fire_time(None, now)
+        line = f"{definition.id:<30} next {when(nxt)}"
+        retry = stored.get(definition.id + services.RETRY_SUFFIX)
+        if retry is not None:
+            line += f" (retry {when(retry['next_run_time'])})"
+        status = statuses.get(definition.id)
+        if status is not None:
+            line += f"  ok {when(status.last_succeeded_at, utc_naive=True)}"
+            if status.last_failed_at is not None:
+                line += (
+                    f"  last failure {when(status.last_failed_at, utc_naive=True)}"
+                    f" ({status.failures} in a row): {status.last_error[:120]}"
+                )
+        click.echo(line)
 
 
 @scheduler_cli.command("run-job")

@@ -1,8 +1,10 @@
 """Every scheduled job, in one list; adding one is one line in ``JOBS`` below.
 
-Ids are fixed (they name the job in logs and in ``flask scheduler run-job``). Times are
-Asia/Shanghai. ``misfire_hours``: how late a run may still start after the scheduler was
-down; missed runs are coalesced into one.
+Ids are fixed (they name the job in logs, in the job store and in ``flask scheduler
+run-job``). Times are Asia/Shanghai. Jobs and their next run times live in the database
+(APScheduler's job store), so a run that fell due while no scheduler was up happens when
+one starts, if it is at most ``misfire_hours`` late (None: however late); missed runs are
+coalesced into one. Every job is idempotent, so such a catch-up is safe.
 """
 
 from dataclasses import dataclass, field
@@ -19,7 +21,7 @@ class JobDef:
     func: str
     trigger: str  # "cron" or "interval"
     trigger_args: dict[str, Any] = field(default_factory=dict)
-    misfire_hours: float = 1
+    misfire_hours: float | None = 1
 
 
 def cron(**fields) -> tuple[str, dict]:
@@ -30,21 +32,23 @@ def every(**interval) -> tuple[str, dict]:
     return "interval", interval
 
 
-def job(id: str, func: str, when: tuple[str, dict], misfire_hours: float = 1) -> JobDef:
+def job(id: str, func: str, when: tuple[str, dict], misfire_hours: float | None = 1) -> JobDef:
     trigger, args = when
     return JobDef(id, func, trigger, args, misfire_hours)
 
 
 # fmt: off
-#: id, function (in ``rongtong.``), when, misfire grace in hours.
+#: id, function (in ``rongtong.``), when, catch-up window in hours (None: always).
 JOBS: list[JobDef] = [
     job("mail.send_outbox", "mail.jobs:send_outbox", every(minutes=1)),
-    job("matches.rebuild_index", "matches.services:rebuild_index", cron(hour=2, minute=30), 6),
-    # Expiry also closes challenges to new proposals (揭榜) at their deadline.
-    job("listings.expire", "listings.services:expire_listings", cron(hour=0, minute=5), 12),
+    # Missed nights are rebuilt once (coalesced), whenever the scheduler is back that day.
+    job("matches.rebuild_index", "matches.services:rebuild_index", cron(hour=2, minute=30), 24),
+    # Expiry also closes challenges to new proposals (揭榜) at their deadline: always caught up.
+    job("listings.expire", "listings.services:expire_listings", cron(hour=0, minute=5), None),
     job("listings.deadline_reminders", "listings.jobs:remind_deadlines", cron(hour=9), 12),
-    job("digests.weekly", "digests.jobs:weekly_digests", cron(day_of_week="mon", hour=8), 24),
-    job("digests.monthly", "digests.jobs:monthly_digests", cron(day=1, hour=8, minute=30), 48),
+    # A digest keyed by its period goes out once, even a few days late.
+    job("digests.weekly", "digests.jobs:weekly_digests", cron(day_of_week="mon", hour=8), 72),
+    job("digests.monthly", "digests.jobs:monthly_digests", cron(day=1, hour=8, minute=30), 72),
     job("events.expire_requests", "events.jobs:expire_meeting_requests_job", every(minutes=10)),
     job("proposals.remind", "proposals.jobs:remind_overdue_owners", cron(hour=9, minute=30), 12),
 ]

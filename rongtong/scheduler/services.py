@@ -5,14 +5,14 @@ import logging
 import os
 import secrets
 import socket
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
 from ..core.time import utcnow
 from ..extensions import db
-from .models import SchedulerLease
+from .models import JobStatus, SchedulerLease
 
 log = logging.getLogger(__name__)
 
@@ -97,3 +97,78 @@ def run_job(app, func: str) -> None:
             raise
         finally:
             db.session.remove()
+
+
+# ---------------------------------------------------------------- scheduled runs and retries
+
+#: Set by the scheduler process (``build_scheduler``): the app its jobs run in, and the
+#: scheduler that retries a failed job. Jobs in the store name only picklable things.
+runtime: dict = {}
+
+
+def job_status(job_id: str) -> JobStatus:
+    """The job's status row, created on first use (flushes)."""
+    status = db.session.get(JobStatus, job_id, populate_existing=True)
+    if status is None:
+        status = JobStatus(job_id=job_id, last_error="", failures=0)
+        db.session.add(status)
+    return status
+
+
+def _note_run(app, job_id: str, *, started, error: BaseException | None) -> int:
+    """Record how the run went, in a transaction of its own; the failures in a row."""
+    with app.app_context():
+        try:
+            status = job_status(job_id)
+            status.last_started_at = started
+            if error is None:
+                status.last_succeeded_at, status.failures = utcnow(), 0
+            else:
+                status.last_failed_at, status.failures = utcnow(), status.failures + 1
+                status.last_error = f"{type(error).__name__}: {error}"[:2000]
+            db.session.commit()
+            return status.failures
+        finally:
+            db.session.remove()
+
+
+def retry_delay(failures: int, base: float) -> timedelta:
+    """base, 2×base, 4×base … capped at an hour."""
+    return timedelta(seconds=min(base * 2 ** min(max(failures - 1, 0), 20), 3600))
+
+
+def run_scheduled(job_id: str, func: str, attempt: int = 0) -> None:
+    """What the scheduler runs: the job, its status noted, a retry scheduled if it failed.
+
+    A failed job is retried SCHEDULER_RETRIES times with backoff by a one-off job in the
+    persistent store (``<id>:retry``), so a retry survives a restart too.
+    """
+    app = runtime["app"]
+    started = utcnow()
+    try:
+        run_job(app, func)
+    except Exception as exc:  # logged by run_job; noted and retried here
+        failures = _note_run(app, job_id, started=started, error=exc)
+        retries = int(app.config["SCHEDULER_RETRIES"])
+        scheduler = runtime.get("scheduler")
+        if attempt < retries and scheduler is not None:
+            delay = retry_delay(failures, float(app.config["SCHEDULER_RETRY_SECONDS"]))
+            scheduler.add_job(
+                RUN_SCHEDULED,
+                "date",
+                run_date=datetime.now(UTC) + delay,
+                args=[job_id, func, attempt + 1],
+                id=f"{job_id}{RETRY_SUFFIX}",
+                name=f"{job_id} (retry {attempt + 1})",
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
+            log.warning("Job %s failed; retry %d in %s", job_id, attempt + 1, delay)
+        else:
+            log.error("Job %s failed; no retry left until its next run", job_id)
+        return
+    _note_run(app, job_id, started=started, error=None)
+
+
+RUN_SCHEDULED = f"{__name__}:run_scheduled"
+RETRY_SUFFIX = ":retry"

@@ -3,11 +3,14 @@
 import csv
 import io
 
+import pytest
 from openpyxl import load_workbook
 
 from rongtong.enterprises.services import find_by_credit_code
 from rongtong.extensions import db
+from rongtong.imports import services
 from rongtong.listings.services import find_by_ref
+from tests.mail.support import dispose, migrated_app
 
 from ..conftest import valid_credit_code
 from .conftest import enterprise_row, listing_row
@@ -71,3 +74,40 @@ def test_export_listings_command(runner, make_listing, tmp_path):
     assert refs == {"CH-CLI-1", "CA-CLI-2"}
 
     assert runner.invoke(args=["export", "listings", "--format", "xlsx"]).exit_code == 2
+
+
+@pytest.mark.nodb
+def test_a_crashed_import_keeps_its_committed_batches_and_a_rerun_finishes_it(
+    tmp_path, write_file, monkeypatch
+):
+    app = migrated_app(tmp_path / "import.db", IMPORT_BATCH_ROWS=5)
+    rows = [enterprise_row(credit_code=valid_credit_code(), name=f"企业{i}号") for i in range(13)]
+    path = write_file(rows, "jsonl")
+    apply_row = services._apply_row
+
+    def crash_at_line_12(report, row, schema, apply):
+        if row.line == 12:
+            raise RuntimeError("killed")  # as a kill -9 would, mid-batch
+        apply_row(report, row, schema, apply)
+
+    monkeypatch.setattr(services, "_apply_row", crash_at_line_12)
+    crashed = app.test_cli_runner().invoke(args=["import", "enterprises", str(path)])
+    assert crashed.exit_code == 1 and isinstance(crashed.exception, RuntimeError)
+    assert "committed through line 10 (10/13 rows: 10 created, 0 updated)" in crashed.output
+    assert _enterprise_count(app) == 10  # the two committed batches, nothing of the third
+
+    monkeypatch.setattr(services, "_apply_row", apply_row)
+    rerun = app.test_cli_runner().invoke(args=["import", "enterprises", str(path)])
+    assert rerun.exit_code == 0, rerun.output
+    assert "3 created, 10 updated, 0 rows refused" in rerun.output
+    assert _enterprise_count(app) == 13  # every row once
+    dispose(app)
+
+
+def _enterprise_count(app) -> int:
+    from rongtong.enterprises.models import Enterprise
+
+    with app.app_context():
+        count = db.session.execute(db.select(db.func.count(Enterprise.id))).scalar_one()
+        db.session.remove()
+        return count

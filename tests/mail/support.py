@@ -25,10 +25,21 @@ from tests.conftest import SEED_DIR, TEST_CONFIG
 ROOT = Path(__file__).resolve().parents[2]
 
 
+#: What the server does, switchable while it runs: ``ok``; ``421`` (refuses every session
+#: at EHLO/HELO); ``451`` (answers DATA "try again later"); ``hang`` (never answers MAIL
+#: FROM, so the client times out before DATA); ``slow`` (waits ``delay`` before the 250 of
+#: DATA). 550 for one recipient is ``refuse[address]``; a server that is down is
+#: ``closed_port()``.
+MODES = ("ok", "421", "451", "hang", "slow")
+
+
 class SinkHandler:
     """Records every message; answers 4xx/5xx for chosen recipients or first attempts."""
 
     def __init__(self):
+        self.mode = "ok"
+        #: Seconds ``hang`` holds a command unanswered (the client's timeout is shorter).
+        self.hang_seconds = 30.0
         self.lock = threading.Lock()
         self.messages: list[email.message.EmailMessage] = []
         #: Recipient → "550 No such user" style replies given at RCPT.
@@ -39,6 +50,25 @@ class SinkHandler:
         #: Seconds to sleep after receiving a message, before answering 250.
         self.delay = 0.0
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        if self.mode == "421":
+            return ["421 4.3.2 Service not available, closing transmission channel"]
+        session.host_name = hostname
+        return responses
+
+    async def handle_HELO(self, server, session, envelope, hostname):
+        if self.mode == "421":
+            return "421 4.3.2 Service not available, closing transmission channel"
+        session.host_name = hostname
+        return f"250 {server.hostname}"
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.mode == "hang":
+            await asyncio.sleep(self.hang_seconds)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         reply = self.refuse.get(address)
         if reply:
@@ -48,13 +78,15 @@ class SinkHandler:
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
+            if self.mode == "451":
+                return self.fail_reply
             if self.fail_next > 0:
                 self.fail_next -= 1
                 return self.fail_reply
             # Recorded before the 250: a sender killed now has delivered without knowing it.
             message = email.message_from_bytes(envelope.content, policy=email.policy.default)
             self.messages.append(message)
-        if self.delay:
+        if self.delay or self.mode == "slow":
             await asyncio.sleep(self.delay)
         return "250 Message accepted"
 

@@ -15,6 +15,7 @@ from rongtong.mail.sender import (
     backend_from_config,
     build_message,
     claim,
+    renew_claim,
     retry_delay,
     send_queued,
 )
@@ -105,17 +106,50 @@ def test_queued_mail_is_sent_once_even_if_the_sender_runs_twice(sink, smtp):
     assert received["Subject"] == "第 0 封" and received["From"].addresses[0].username == "noreply"
 
 
-def test_smtp_down_on_first_attempt_is_sent_on_retry(sink, smtp, retry_now):
-    mails = _queue(2)
-    down = send_queued(backend=SmtpBackend("127.0.0.1", closed_port(), timeout=2))
-    assert down.sent == 0 and down.retrying == 1  # the first failed; the rest waited untried
+def _server(sink, mode: str):
+    """A backend for ``mode`` of the loopback server; ``down`` is a port nobody listens on."""
+    if mode == "down":
+        return SmtpBackend("127.0.0.1", closed_port(), timeout=2)
+    sink.handler.mode = mode
+    return SmtpBackend(sink.host, sink.port, timeout=0.5)
+
+
+@pytest.mark.parametrize("mode", ["down", "421", "hang"])
+def test_an_unavailable_server_costs_no_attempt_and_stops_the_run(sink, smtp, retry_now, mode):
+    mails = _queue(3)
+    down = send_queued(backend=_server(sink, mode))
+    assert (down.sent, down.retrying, down.failed) == (0, 0, 0)
+    assert down.errors and down.errors[0].startswith("server unavailable")
     rows = [_status(m.id) for m in mails]
-    assert all(r.status == "queued" for r in rows)
-    assert "cannot connect" in rows[0].last_error and rows[0].attempts == 1
-    assert rows[1].attempts == 0  # put back without spending an attempt
+    assert {(r.status, r.attempts, r.claimed_by) for r in rows} == {("queued", 0, None)}
+    assert rows[0].last_error  # what the operator sees on the outbox page
+    sink.handler.mode = "ok"
     up = send_queued(backend=smtp())
-    assert up.sent == 2
+    assert up.sent == 3
     assert sorted(sink.handler.recipients()) == [m.recipient for m in mails]
+    assert {_status(m.id).attempts for m in mails} == {1}
+
+
+def test_a_long_outage_fails_no_mail(sink, smtp, app, retry_now):
+    """Hundreds of runs against a server that is down: nothing is given up, all go once."""
+    mails = _queue(3)
+    backend = _server(sink, "down")
+    for _ in range(300):  # six hours of a sender run every minute, and then some
+        send_queued(backend=backend)
+    assert {(_status(m.id).status, _status(m.id).attempts) for m in mails} == {("queued", 0)}
+    assert send_queued(backend=smtp()).sent == 3
+    assert sorted(sink.handler.recipients()) == [m.recipient for m in mails]
+
+
+def test_a_timeout_after_data_counts_as_an_attempt(sink, retry_now):
+    """The server may have taken the mail: it is retried, as an attempt of its own."""
+    mail = _queue(1)[0]
+    sink.handler.delay = 1.0
+    report = send_queued(backend=_server(sink, "slow"))
+    assert report.retrying == 1
+    row = _status(mail.id)
+    assert (row.status, row.attempts) == ("queued", 1)
+    assert row.last_error.startswith("connection lost")
 
 
 def test_temporary_4xx_reply_is_retried_with_backoff(sink, smtp, app):
@@ -152,17 +186,22 @@ def test_permanent_5xx_fails_that_mail_and_the_batch_goes_on(sink, smtp):
     assert send_queued(backend=smtp()).attempted == 0  # a failed mail is not retried
 
 
-def test_gives_up_after_the_last_attempt(sink, smtp, app, retry_now):
-    app.config["MAIL_MAX_ATTEMPTS"], old = 2, app.config["MAIL_MAX_ATTEMPTS"]
-    try:
-        mail = _queue(1)[0]
-        sink.handler.fail_next = 5
+def test_a_temporary_failure_gives_up_by_age_not_by_count(sink, smtp, app, retry_now):
+    young, old = _queue(2)
+    give_up = timedelta(seconds=app.config["MAIL_GIVE_UP_AFTER"])
+    assert give_up == timedelta(days=3)
+    _status(old.id).created_at = utcnow() - give_up - timedelta(minutes=1)
+    db.session.commit()
+    sink.handler.mode = "451"
+    for _ in range(12):  # more than any attempt limit the sender ever had
         send_queued(backend=smtp())
-        send_queued(backend=smtp())
-        row = _status(mail.id)
-        assert row.status == "failed" and row.last_error.startswith("gave up after 2 attempts")
-    finally:
-        app.config["MAIL_MAX_ATTEMPTS"] = old
+    young_row, old_row = _status(young.id), _status(old.id)
+    assert (young_row.status, young_row.attempts) == ("queued", 12)
+    assert old_row.status == "failed" and old_row.attempts == 1
+    assert old_row.last_error.startswith("gave up after 3 days and 1 attempts: 451")
+    sink.handler.mode = "ok"
+    assert send_queued(backend=smtp()).sent == 1
+    assert sink.handler.recipients() == [young.recipient]
 
 
 def test_a_fresh_claim_is_left_alone_and_a_stale_one_taken_over(app):
@@ -174,7 +213,25 @@ def test_a_fresh_claim_is_left_alone_and_a_stale_one_taken_over(app):
     row.claimed_at = utcnow() - timedelta(seconds=app.config["MAIL_CLAIM_SECONDS"] + 1)
     db.session.commit()
     taken = claim("other", 10)
-    assert [m.id for m in taken] == [mail.id] and taken[0].attempts == 2
+    assert [(m.id, m.claimed_by, m.attempts) for m in taken] == [(mail.id, "other", 0)]
+
+
+def test_a_claim_taken_over_cannot_be_renewed_and_its_mail_is_not_sent(app, sink, smtp):
+    """A stalled sender coming back after its claim lapsed finds the mail gone to another."""
+    mail = _queue(1)[0]
+    [mine] = claim("stalled", 10)
+    first_claim = mine.claimed_at
+    db.session.commit()
+    assert (renewed := renew_claim(mail.id, "stalled", first_claim)) is not None
+    row = _status(mail.id)
+    row.claimed_at = utcnow() - timedelta(seconds=app.config["MAIL_CLAIM_SECONDS"] + 1)
+    db.session.commit()
+    [taken] = claim("other", 10)
+    db.session.commit()
+    assert renew_claim(mail.id, "stalled", renewed) is None
+    assert renew_claim(mail.id, "stalled", taken.claimed_at) is None  # the token differs too
+    assert renew_claim(mail.id, "other", taken.claimed_at) is not None
+    assert sink.messages == []
 
 
 def test_file_backend_writes_eml_files(app, tmp_path):

@@ -95,3 +95,22 @@ def test_sender_killed_mid_batch_and_restarted_sends_everything_once(outbox_db):
     twice = [rcpt for rcpt, n in received.items() if n > 1]
     assert len(twice) <= 1 and max(received.values()) <= 2  # at most the one in flight
     assert _statuses(app) == {"sent": N}
+
+
+def test_two_senders_and_a_server_slower_than_the_claim_send_each_mail_once(outbox_db):
+    """Each mail takes twice the claim time: claims lapse in the batch, never on the wire."""
+    app, url = outbox_db
+    with app.app_context():  # a few mails are enough to make the claims lapse under load
+        db.session.execute(db.delete(OutboxMail).where(OutboxMail.id > 6))
+        db.session.commit()
+        db.session.remove()
+    with SmtpSink() as sink:
+        sink.handler.mode, sink.handler.delay = "slow", 0.6
+        senders = [_sender(url, sink, MAIL_CLAIM_SECONDS=0.3) for _ in range(2)]
+        for sender in senders:
+            sender.join(timeout=60)
+    assert [s.exitcode for s in senders] == [0, 0]
+    received = Counter(sink.handler.recipients())
+    assert sorted(received) == sorted(f"member{i}@example.cn" for i in range(6))
+    assert set(received.values()) == {1}
+    assert _statuses(app) == {"sent": 6}

@@ -1,9 +1,12 @@
 """The scheduler: one list of jobs, each run in an app context with one commit, one process."""
 
 import os
+import pickle
 import signal
 import threading
-from datetime import date, timedelta
+import time
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event
@@ -12,12 +15,12 @@ from rongtong import create_app
 from rongtong.extensions import db
 from rongtong.listings.jobs import remind_deadlines
 from rongtong.mail.models import OutboxMail
-from rongtong.scheduler import services
+from rongtong.scheduler import cli, services
 from rongtong.scheduler.cli import build_scheduler
-from rongtong.scheduler.models import SchedulerLease
-from rongtong.scheduler.schedule import JOBS, TIMEZONE
+from rongtong.scheduler.models import JobStatus, SchedulerJob, SchedulerLease
+from rongtong.scheduler.schedule import JOBS, TIMEZONE, JobDef
 from tests.conftest import TEST_CONFIG
-from tests.mail.support import cli_process, dispose, flask_process, migrated_app, wait_for
+from tests.mail.support import cli_process, dispose, migrated_app, wait_for
 
 
 def test_one_list_of_jobs_with_fixed_ids_and_the_required_settings(app):
@@ -37,11 +40,15 @@ def test_one_list_of_jobs_with_fixed_ids_and_the_required_settings(app):
     assert str(scheduler.timezone) == TIMEZONE == "Asia/Shanghai"
     pending = scheduler._pending_jobs  # (job, jobstore, replace_existing) before start()
     assert [job.id for job, _store, _replace in pending] == ids
-    for job, _store, replace_existing in pending:
-        assert replace_existing is True
+    for job, store, replace_existing in pending:
+        assert replace_existing is True and store == "default"  # the persistent store
         assert str(job.trigger.timezone) == "Asia/Shanghai"
         assert job.coalesce is True and job.max_instances == 1
-        assert job.misfire_grace_time >= 3600 and job.misfire_grace_time % 3600 == 0
+        assert job.args[0] == job.id and job.func_ref == "rongtong.scheduler.services:run_scheduled"
+        grace = {job.id: job.misfire_grace_time for job, *_ in pending}
+    assert grace["listings.expire"] is None  # caught up however late
+    assert grace["digests.weekly"] >= 2 * 86400 and grace["digests.monthly"] >= 2 * 86400
+    assert grace["matches.rebuild_index"] == 86400
     weekly = next(job for job, *_ in pending if job.id == "digests.weekly")
     from datetime import datetime
     from zoneinfo import ZoneInfo
@@ -134,33 +141,143 @@ def test_each_job_runs_in_an_app_context_and_commits_once(tmp_path, monkeypatch)
     dispose(app)
 
 
+def _calls(app) -> list[str]:
+    with app.app_context():
+        keys = db.session.execute(db.select(OutboxMail.key).order_by(OutboxMail.id)).scalars()
+        result = list(keys)
+        db.session.remove()
+        return result
+
+
+def _queue_run():
+    """A stand-in job: one outbox row per run, so that runs can be counted."""
+    from rongtong.mail.services import queue_mail
+
+    n = db.session.execute(db.select(db.func.count(OutboxMail.id))).scalar_one()
+    queue_mail(key=f"run:{n}", purpose="test", to="a@example.cn", subject="s", text="t")
+
+
+WEEKLY = JobDef("test.weekly", "mail.jobs:queue_run", "cron", {"day_of_week": "mon", "hour": 8}, 72)
+
+
+@pytest.mark.nodb
+def test_a_run_due_while_no_scheduler_ran_happens_once_at_start(tmp_path, monkeypatch):
+    monkeypatch.setattr("rongtong.mail.jobs.queue_run", _queue_run, raising=False)
+    app = migrated_app(tmp_path / "catchup.db")
+    first = build_scheduler(app, [WEEKLY], background=True)
+    first.start(paused=True)  # stores the job with its next run: a coming Monday 08:00
+    [stored] = first.get_jobs()
+    first.shutdown()
+    # The scheduler stays down across that Monday 08:00: the stored run is now 10 minutes
+    # in the past (moving the due time back is the clock moving on, as far as it can tell).
+    missed = datetime.now(ZoneInfo(TIMEZONE)) - timedelta(minutes=10)
+    with app.app_context():
+        state = cli.stored_jobs()["test.weekly"]
+        state["next_run_time"] = missed
+        row = db.session.get(SchedulerJob, "test.weekly")
+        row.job_state, row.next_run_time = pickle.dumps(state), missed.timestamp()
+        db.session.commit()
+        db.session.remove()
+    assert stored.next_run_time.weekday() == 0 and stored.next_run_time.hour == 8
+
+    restarted = build_scheduler(app, [WEEKLY], background=True)
+    restarted.start()
+    try:
+        wait_for(lambda: _calls(app), timeout=10)
+        time.sleep(1.0)  # no second run follows: the missed run is made up once
+        [job] = restarted.get_jobs()
+    finally:
+        restarted.shutdown()
+    assert _calls(app) == ["run:0"]
+    assert job.next_run_time > datetime.now(ZoneInfo(TIMEZONE)) + timedelta(days=1)
+    assert (job.next_run_time.weekday(), job.next_run_time.hour) == (0, 8)
+    dispose(app)
+
+
+@pytest.mark.nodb
+def test_a_failed_job_is_retried_with_backoff_and_its_failure_shown(tmp_path, monkeypatch):
+    failures = iter([RuntimeError("SMTP said no"), None])
+
+    def flaky():
+        _queue_run()
+        error = next(failures)
+        if error is not None:
+            raise error
+
+    monkeypatch.setattr("rongtong.mail.jobs.flaky", flaky, raising=False)
+    app = migrated_app(tmp_path / "retry.db", SCHEDULER_RETRY_SECONDS=0.3)
+    definition = JobDef("test.flaky", "mail.jobs:flaky", "cron", {"hour": 3}, 1)
+    scheduler = build_scheduler(app, [definition], background=True)
+    scheduler.start()
+    try:
+        scheduler.modify_job("test.flaky", next_run_time=datetime.now(ZoneInfo(TIMEZONE)))
+        with app.app_context():
+            status = wait_for(lambda: _status(app, lambda s: s.failures == 1), timeout=10)
+        assert status.last_error == "RuntimeError: SMTP said no"
+        assert scheduler.get_job("test.flaky:retry") is not None  # in the persistent store
+        status = wait_for(lambda: _status(app, lambda s: s.last_succeeded_at), timeout=10)
+    finally:
+        scheduler.shutdown()
+    assert status.failures == 0 and status.last_failed_at is not None
+    assert _calls(app) == ["run:0"]  # one row: the failed run left nothing, the retry its own
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["scheduler", "jobs"])
+    assert result.exit_code == 0, result.output
+    dispose(app)
+
+
+def _status(app, ready):
+    with app.app_context():
+        status = db.session.get(JobStatus, "test.flaky")
+        db.session.expunge_all() if status is not None else None
+        db.session.remove()
+    return status if status is not None and ready(status) else None
+
+
+def test_jobs_command_shows_the_last_failure(app, runner):
+    from rongtong.core.time import utcnow
+
+    status = services.job_status("digests.weekly")
+    status.last_failed_at, status.failures = utcnow(), 2
+    status.last_error = "OperationalError: database is locked"
+    db.session.flush()
+    result = runner.invoke(args=["scheduler", "jobs"])
+    assert result.exit_code == 0, result.output
+    [line] = [x for x in result.output.splitlines() if x.startswith("digests.weekly")]
+    assert "last failure" in line and "2 in a row" in line and "database is locked" in line
+
+
 @pytest.mark.nodb
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
-def test_a_second_scheduler_process_refuses_to_run(process_database):
+def test_a_standby_scheduler_waits_and_takes_over_after_a_kill(process_database):
     app, url = process_database
+    lease_seconds = 2
 
-    def lease():
+    def holder():
         with app.app_context():
             found = db.session.get(SchedulerLease, "scheduler")
             db.session.remove()
-            return found
+            return found.holder.split(":")[1] if found else None
 
-    # The first runs the scheduler command in a forked process; the second is a fresh
-    # `flask --app wsgi scheduler run`, the entry point itself.
-    first = cli_process(url, ["scheduler", "run"])
+    first = cli_process(url, ["scheduler", "run"], SCHEDULER_LEASE_SECONDS=lease_seconds)
+    second = None
     try:
-        held = wait_for(lease, timeout=30, interval=0.05)
-        assert held.holder.split(":")[1] == str(first.pid)
-        second = flask_process(["scheduler", "run"], url)
-        output = second.communicate(timeout=60)[0]
-        assert second.returncode == 1, output
-        assert "Another scheduler is running" in output and str(first.pid) in output
-        assert first.is_alive()  # the running one is untouched
+        wait_for(lambda: holder() == str(first.pid), timeout=30, interval=0.05)
+        second = cli_process(url, ["scheduler", "run"], SCHEDULER_LEASE_SECONDS=lease_seconds)
+        time.sleep(lease_seconds * 1.5)
+        assert second.is_alive(), second.result()
+        assert holder() == str(first.pid)  # waits, does not exit
+        os.kill(first.pid, signal.SIGKILL)
+        killed = time.monotonic()
+        wait_for(lambda: holder() == str(second.pid), timeout=lease_seconds + 10, interval=0.05)
+        took = time.monotonic() - killed
+        assert took <= lease_seconds + 5, took
     finally:
-        if first.is_alive():
-            os.kill(first.pid, signal.SIGTERM)
-        exit_code, first_output = first.result()
-        first.join(timeout=10)
-    assert exit_code == 0, first_output
-    assert "Scheduler stopped." in first_output
-    assert lease() is None  # released on a clean stop: the next start needs no waiting
+        for process in (first, second):
+            if process is not None and process.is_alive():
+                os.kill(process.pid, signal.SIGTERM)
+    exit_code, output = second.result()
+    second.join(timeout=10)
+    assert exit_code == 0, output
+    assert "Waiting to take over" in output and "Scheduler stopped." in output
+    assert holder() is None  # released on a clean stop
