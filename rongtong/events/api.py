@@ -22,6 +22,7 @@ from ..events.schemas import (
     InvitationListSchema,
     InvitationSchema,
     InviteInSchema,
+    MeetingMoveInSchema,
     MeetingRequestInSchema,
     MeetingRequestSchema,
     MeetingSchema,
@@ -152,13 +153,14 @@ def update_event(data, event_id):
     sent = request.get_json(silent=True) or {}
     data = {key: value for key, value in data.items() if key in sent}  # no defaults on PATCH
     status = data.pop("status", None)
+    reason = data.pop("status_reason", "")
     if ("starts_at" in data) != ("ends_at" in data) or "timezone" in data:
         # Times without an offset are read in the event's zone; keep both in one zone.
         for key in ("starts_at", "ends_at"):
             data.setdefault(key, to_local(getattr(event, key), event.timezone))
     warnings = services.save_event(event, data, user=user)
     if status is not None:
-        services.set_status(event, status)
+        services.set_status(event, status, reason=reason, user=user)
         if event.status == "open":
             registration_ops.promote_waitlist(event)
     return respond(_dump_event(event, warnings))
@@ -374,6 +376,25 @@ def schedule(event_id):
             "uncovered": len(result.uncovered),
         }
     )
+
+
+@bp.route("/events/<int:event_id>/meetings/<int:meeting_id>/move", methods=["POST"])
+@bp.arguments(MeetingMoveInSchema)
+@bp.response(200, MeetingSchema)
+@bp.doc(security=TOKEN_AUTH)
+@errors.error_responses(bp, 400, 401, 403, 404, 409)
+def move_meeting(data, event_id, meeting_id):
+    """Move a meeting to another slot or table (organizers); it is pinned. Into a slot one
+    side marked unavailable or already holds only with `force: true` (recorded)."""
+    user = _organizer()
+    event = _event(event_id, user)
+    meeting = get_or_404(Meeting, meeting_id)
+    if meeting.event_id != event.id:
+        abort(404, f"No meeting with id {meeting_id}.")
+    meeting_ops.move_meeting(
+        meeting, data["slot_id"], data["table_id"], force=data["force"], user=user
+    )
+    return respond(MeetingSchema().dump(meeting))
 
 
 @bp.route("/events/<int:event_id>/meetings/<int:meeting_id>/outcome", methods=["POST"])

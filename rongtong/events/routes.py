@@ -32,6 +32,7 @@ from .forms import (
     EventForm,
     RegisterForm,
     SettingsForm,
+    StatusForm,
 )
 from .models import Event, Registration
 
@@ -151,6 +152,11 @@ def edit(event_id: int):
         form.theme.data = event.theme.code if event.theme else ""
         form.starts_at.data = to_local(event.starts_at, event.timezone).replace(tzinfo=None)
         form.ends_at.data = to_local(event.ends_at, event.timezone).replace(tzinfo=None)
+        for key in ("registration_opens_at", "registration_closes_at"):
+            value = getattr(event, key)
+            getattr(form, key).data = (
+                to_local(value, event.timezone).replace(tzinfo=None) if value else None
+            )
     if form.validate_on_submit():
         response = _save_event(form, event)
         if response is not None:
@@ -162,9 +168,12 @@ def edit(event_id: int):
 @organizer_required
 def set_status(event_id: int):
     event = db.get_or_404(Event, event_id)
-    if ActionForm().validate_on_submit():
+    form = StatusForm()
+    if form.validate_on_submit():
         with service_errors():
-            services.set_status(event, request.form.get("status", ""))
+            services.set_status(
+                event, form.status.data, reason=form.reason.data or "", user=current_user
+            )
             promoted = registration_ops.promote_waitlist(event) if event.status == "open" else []
             flash(_("状态已更新。") + (f" +{len(promoted)}" if promoted else ""), "success")
     return redirect(url_for("events.detail", event_id=event.id))
@@ -198,6 +207,15 @@ def detail(event_id: int):
         action_form=ActionForm(),
         confirmed=registration_ops.confirmed_count(event),
         transitions=services.TRANSITIONS[event.status],
+        status_label=services.status_label,
+        unverified_notice=(
+            registration_ops.unverified_notice()
+            if current_user.is_authenticated
+            and current_user.enterprise_id is not None
+            and not registration_ops.is_verified(current_user.enterprise)
+            else None
+        ),
+        registration_error=registration_ops.registration_refusal(event),
         waitlist=len(registration_ops.registrations(event, ("waitlisted",))),
     )
 

@@ -2,6 +2,7 @@
 
 import logging
 import signal
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import click
@@ -24,11 +25,14 @@ def build_scheduler(app, jobs=JOBS):
 
     zone = ZoneInfo(TIMEZONE)
     scheduler = BlockingScheduler(timezone=zone)
+    started = datetime.now(zone)
     for definition in jobs:
         if definition.trigger == "cron":
             trigger = CronTrigger(timezone=zone, **definition.trigger_args)
         else:
             trigger = IntervalTrigger(timezone=zone, **definition.trigger_args)
+        # A job that catches up with the clock runs at once too, then on its trigger.
+        first = {"next_run_time": started} if definition.at_start else {}
         scheduler.add_job(
             services.run_job,
             trigger,
@@ -39,6 +43,7 @@ def build_scheduler(app, jobs=JOBS):
             misfire_grace_time=int(definition.misfire_hours * 3600),
             coalesce=True,
             max_instances=1,
+            **first,
         )
     return scheduler
 
@@ -97,8 +102,6 @@ def run_command():
 def jobs_command():
     """List the scheduled jobs and their next run times."""
     scheduler = build_scheduler(current_app._get_current_object())
-    from datetime import datetime
-
     now = datetime.now(ZoneInfo(TIMEZONE))
     for job in scheduler.get_jobs():
         nxt = job.trigger.get_next_fire_time(None, now)

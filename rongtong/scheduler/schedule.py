@@ -2,7 +2,8 @@
 
 Ids are fixed (they name the job in logs and in ``flask scheduler run-job``). Times are
 Asia/Shanghai. ``misfire_hours``: how late a run may still start after the scheduler was
-down; missed runs are coalesced into one.
+down; missed runs are coalesced into one. ``at_start``: the job also runs as soon as the
+scheduler starts, for work that must catch up with the clock (an event's lifecycle).
 """
 
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ class JobDef:
     trigger: str  # "cron" or "interval"
     trigger_args: dict[str, Any] = field(default_factory=dict)
     misfire_hours: float = 1
+    #: Also run once when the scheduler starts.
+    at_start: bool = False
 
 
 def cron(**fields) -> tuple[str, dict]:
@@ -30,9 +33,11 @@ def every(**interval) -> tuple[str, dict]:
     return "interval", interval
 
 
-def job(id: str, func: str, when: tuple[str, dict], misfire_hours: float = 1) -> JobDef:
+def job(
+    id: str, func: str, when: tuple[str, dict], misfire_hours: float = 1, at_start=False
+) -> JobDef:
     trigger, args = when
-    return JobDef(id, func, trigger, args, misfire_hours)
+    return JobDef(id, func, trigger, args, misfire_hours, at_start)
 
 
 # fmt: off
@@ -46,6 +51,8 @@ JOBS: list[JobDef] = [
     job("digests.weekly", "digests.jobs:weekly_digests", cron(day_of_week="mon", hour=8), 24),
     job("digests.monthly", "digests.jobs:monthly_digests", cron(day=1, hour=8, minute=30), 48),
     job("events.expire_requests", "events.jobs:expire_meeting_requests_job", every(minutes=10)),
+    # Registration opens and closes, events are held when they end; catches up at start.
+    job("events.lifecycle", "events.jobs:advance_events_job", every(minutes=5), at_start=True),
     job("proposals.remind", "proposals.jobs:remind_overdue_owners", cron(hour=9, minute=30), 12),
 ]
 # fmt: on
