@@ -17,7 +17,6 @@ from rongtong.events.models import Event
 from rongtong.extensions import db
 from rongtong.taxonomy.models import Category, Chain
 
-
 #: 10 March 2026, 10:00 in Shanghai: registration for the default event is open.
 BEFORE = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 
