@@ -452,7 +452,9 @@ def calendar(event_id):
     user = api_user()
     event = _event(event_id, user)
     shown = meeting_ops.event_meetings(event) if user is not None and user.is_organizer else ()
-    return _ics(exports.event_calendar(event, request.host, shown), f"event-{event.id}.ics")
+    return _ics(
+        exports.event_calendar(event, exports.public_host(), shown), f"event-{event.id}.ics"
+    )
 
 
 @bp.route("/events/<int:event_id>/agenda.ics", methods=["GET"])
@@ -463,5 +465,7 @@ def agenda(event_id):
     user = require_api_user()
     event = _event(event_id, user)
     reg = _own_registration(event, user)
-    body = exports.personal_agenda(event, reg, meeting_ops.event_meetings(event, reg), request.host)
+    body = exports.personal_agenda(
+        event, reg, meeting_ops.event_meetings(event, reg), exports.public_host()
+    )
     return _ics(body, f"agenda-{event.id}.ics")

@@ -239,7 +239,9 @@ def calendar(event_id: int):
         if current_user.is_authenticated and current_user.is_organizer
         else ()
     )
-    return _ics(exports.event_calendar(event, request.host, shown), f"event-{event.id}.ics")
+    return _ics(
+        exports.event_calendar(event, exports.public_host(), shown), f"event-{event.id}.ics"
+    )
 
 
 @bp.get("/<int:event_id>/agenda.ics")
@@ -247,7 +249,9 @@ def calendar(event_id: int):
 def agenda_ics(event_id: int):
     event = event_or_404(event_id)
     reg = confirmed_registration(event)
-    body = exports.personal_agenda(event, reg, meeting_ops.event_meetings(event, reg), request.host)
+    body = exports.personal_agenda(
+        event, reg, meeting_ops.event_meetings(event, reg), exports.public_host()
+    )
     return _ics(body, f"agenda-{event.id}.ics")
 
 
