@@ -44,7 +44,7 @@ class EventForm(Form):
         _l("结束时间"), format=DT_FORMATS, validators=[DataRequired(_l("请填写结束时间。"))]
     )
     registration_opens_at = DateTimeLocalField(
-        _l("报名开始时间"),
+        _l("报名开放时间"),
         format=DT_FORMATS,
         validators=[Optional()],
         description=_l("到时自动开放报名；留空则由主办方手动开放。"),

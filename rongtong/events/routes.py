@@ -176,6 +176,8 @@ def set_status(event_id: int):
             )
             promoted = registration_ops.promote_waitlist(event) if event.status == "open" else []
             flash(_("状态已更新。") + (f" +{len(promoted)}" if promoted else ""), "success")
+    elif form.reason.errors:
+        flash(_("原因不能超过 500 字。"), "error")
     return redirect(url_for("events.detail", event_id=event.id))
 
 

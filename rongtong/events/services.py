@@ -76,7 +76,7 @@ def save_event(event: Event, data: dict, user=None) -> list[str]:
         event.registration_opens_at is not None
         and event.registration_opens_at >= event.registration_closes
     ):
-        raise ServiceError(_("报名开始时间须早于报名截止时间。"), field="registration_opens_at")
+        raise ServiceError(_("报名开放时间须早于报名截止时间。"), field="registration_opens_at")
     for key in ("capacity", "budget"):
         if (getattr(event, key) or 0) < 0:
             raise ServiceError(_("不能为负数。"), field=key)
