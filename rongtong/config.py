@@ -117,6 +117,8 @@ class DefaultConfig:
     PROGRAMME_ROADSHOW_TARGET = 12
     #: Pairs of participants scoring at least this are "a good match" for the meeting scheduler.
     MEETING_GOOD_SCORE = 0.1
+    #: Check-in at an event opens this many hours before its start (and closes at its end).
+    EVENT_CHECKIN_HOURS_BEFORE = 2
 
     #: Days a challenge owner has to answer a proposal (after submission or their last step)
     #: before being reminded and listed as overdue to organizers.

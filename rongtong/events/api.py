@@ -23,6 +23,7 @@ from ..events.schemas import (
     InvitationListSchema,
     InvitationSchema,
     InviteInSchema,
+    MeetingMoveInSchema,
     MeetingRequestInSchema,
     MeetingRequestSchema,
     MeetingSchema,
@@ -154,6 +155,7 @@ def update_event(data, event_id):
     sent = request.get_json(silent=True) or {}
     data = {key: value for key, value in data.items() if key in sent}  # no defaults on PATCH
     status = data.pop("status", None)
+    reason = data.pop("status_reason", "")
     if ("starts_at" in data) != ("ends_at" in data) or "timezone" in data:
         # Times without an offset are read in the event's zone; keep both in one zone.
         for key in ("starts_at", "ends_at"):
@@ -162,7 +164,7 @@ def update_event(data, event_id):
         warnings = services.save_event(event, data, user=user)
     if status is not None:
         with audit.tracked(user, "event.status", event, ("status",)):
-            services.set_status(event, status)
+            services.set_status(event, status, reason=reason, user=user)
         if event.status == "open":
             registration_ops.promote_waitlist(event)
     return respond(_dump_event(event, warnings))
@@ -380,6 +382,25 @@ def schedule(event_id):
     )
 
 
+@bp.route("/events/<int:event_id>/meetings/<int:meeting_id>/move", methods=["POST"])
+@bp.arguments(MeetingMoveInSchema)
+@bp.response(200, MeetingSchema)
+@bp.doc(security=TOKEN_AUTH)
+@errors.error_responses(bp, 400, 401, 403, 404, 409)
+def move_meeting(data, event_id, meeting_id):
+    """Move a meeting to another slot or table (organizers); it is pinned. Into a slot one
+    side marked unavailable or already holds only with `force: true` (recorded)."""
+    user = _organizer()
+    event = _event(event_id, user)
+    meeting = get_or_404(Meeting, meeting_id)
+    if meeting.event_id != event.id:
+        abort(404, f"No meeting with id {meeting_id}.")
+    meeting_ops.move_meeting(
+        meeting, data["slot_id"], data["table_id"], force=data["force"], user=user
+    )
+    return respond(MeetingSchema().dump(meeting))
+
+
 @bp.route("/events/<int:event_id>/meetings/<int:meeting_id>/outcome", methods=["POST"])
 @bp.arguments(OutcomeInSchema)
 @bp.response(201, OutcomeListSchema)
@@ -435,7 +456,9 @@ def calendar(event_id):
     user = api_user()
     event = _event(event_id, user)
     shown = meeting_ops.event_meetings(event) if user is not None and user.is_organizer else ()
-    return _ics(exports.event_calendar(event, request.host, shown), f"event-{event.id}.ics")
+    return _ics(
+        exports.event_calendar(event, exports.public_host(), shown), f"event-{event.id}.ics"
+    )
 
 
 @bp.route("/events/<int:event_id>/agenda.ics", methods=["GET"])
@@ -446,5 +469,7 @@ def agenda(event_id):
     user = require_api_user()
     event = _event(event_id, user)
     reg = _own_registration(event, user)
-    body = exports.personal_agenda(event, reg, meeting_ops.event_meetings(event, reg), request.host)
+    body = exports.personal_agenda(
+        event, reg, meeting_ops.event_meetings(event, reg), exports.public_host()
+    )
     return _ics(body, f"agenda-{event.id}.ics")

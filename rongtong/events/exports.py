@@ -1,8 +1,10 @@
 """Exports: iCalendar (RFC 5545, with VTIMEZONE), CSV and XLSX of registrations and meetings."""
 
 from datetime import UTC
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Timezone
 from icalendar import Event as VEvent
@@ -13,6 +15,12 @@ from ..core.time import to_local, utcnow
 from .models import Event, Meeting, Registration
 
 PRODID = "-//Rongtong//Events//ZH"
+
+
+def public_host() -> str:
+    """The host of PUBLIC_URL, for calendar UIDs: the same for every download, whatever Host
+    header the request came with."""
+    return urlsplit(current_app.config["PUBLIC_URL"]).netloc
 
 
 def _calendar(event: Event, name: str) -> Calendar:

@@ -43,6 +43,18 @@ class EventForm(Form):
     ends_at = DateTimeLocalField(
         _l("结束时间"), format=DT_FORMATS, validators=[DataRequired(_l("请填写结束时间。"))]
     )
+    registration_opens_at = DateTimeLocalField(
+        _l("报名开放时间"),
+        format=DT_FORMATS,
+        validators=[Optional()],
+        description=_l("到时自动开放报名；留空则由主办方手动开放。"),
+    )
+    registration_closes_at = DateTimeLocalField(
+        _l("报名截止时间"),
+        format=DT_FORMATS,
+        validators=[Optional()],
+        description=_l("留空则在活动开始时截止。"),
+    )
     timezone = StringField(_l("时区"), default="Asia/Shanghai", validators=[Length(max=40)])
     venue = StringField(_l("地点"), validators=[Optional(), Length(max=200, message=TOO_LONG)])
     online_url = StringField(
@@ -107,9 +119,15 @@ class CheckinForm(Form):
     )
 
 
+class StatusForm(Form):
+    status = StringField(_l("状态"), validators=[DataRequired()])
+    reason = StringField(_l("原因"), validators=[Optional(), Length(max=500, message=TOO_LONG)])
+
+
 class MoveForm(Form):
     slot_id = SelectField(_l("时段"), coerce=int)
     table_id = SelectField(_l("桌位"), coerce=int)
+    force = BooleanField(_l("确认覆盖（对方不可用或该时段已有洽谈）"))
 
 
 class OutcomeForm(Form):

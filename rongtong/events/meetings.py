@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from ..core.services import ServiceError
-from ..core.time import to_utc, utcnow
+from ..core.time import to_local, to_utc, utcnow
 from ..extensions import db
 from ..mail.services import queue_mail
 from ..matches.services import reason_dicts, taxonomy_labels
@@ -19,6 +19,7 @@ from ..outcomes.models import Outcome
 from ..outcomes.services import record_outcome
 from . import meeting_scheduler as ms
 from .invitations import _ranked_pairs
+from .lifecycle import check_request_window, request_expiry
 from .models import (
     Event,
     Meeting,
@@ -28,7 +29,7 @@ from .models import (
     Registration,
     Unavailability,
 )
-from .registrations import _event_url, _recipients, registrations
+from .registrations import _event_url, _recipients, registrations, require_verified
 
 
 @dataclass
@@ -92,6 +93,18 @@ def set_up_meetings(event: Event, first_start: datetime, n_slots: int, n_tables:
     db.session.flush()
     start = to_utc(first_start, event.timezone)
     step = timedelta(minutes=event.slot_minutes + event.break_minutes)
+    last_end = start + (n_slots - 1) * step + timedelta(minutes=event.slot_minutes)
+    if start < event.starts_at or last_end > event.ends_at:
+        raise ServiceError(
+            _(
+                "洽谈时段须在活动时间内（%(start)s–%(end)s）；所设时段为 %(first)s–%(last)s。",
+                start=_hm(event.starts_at, event),
+                end=_hm(event.ends_at, event),
+                first=_hm(start, event),
+                last=_hm(last_end, event),
+            ),
+            field="first_start",
+        )
     for i in range(n_slots):
         begins = start + i * step
         event.slots.append(
@@ -100,6 +113,10 @@ def set_up_meetings(event: Event, first_start: datetime, n_slots: int, n_tables:
     for i in range(n_tables):
         event.tables.append(MeetingTable(name=str(i + 1), position=i))
     db.session.flush()
+
+
+def _hm(moment: datetime, event: Event) -> str:
+    return to_local(moment, event.timezone).strftime("%m-%d %H:%M")
 
 
 def set_unavailable(reg: Registration, slot_ids) -> None:
@@ -133,15 +150,23 @@ def _open_request_between(a: Registration, b: Registration) -> MeetingRequest | 
     ).scalar_one_or_none()
 
 
-def request_meeting(requester: Registration, recipient: Registration, message: str = ""):
-    """Ask another participant for a 1:1 meeting; the request lapses after the event's TTL."""
+def request_meeting(
+    requester: Registration,
+    recipient: Registration,
+    message: str = "",
+    *,
+    now: datetime | None = None,
+):
+    """Ask another participant for a 1:1 meeting, until the event ends; the request lapses
+    after the event's TTL or at its end, whichever comes first."""
+    now = now or utcnow()
     event = requester.event
     if recipient.event_id != event.id or recipient.id == requester.id:
         raise ServiceError(_("对方不是本活动的其他参会单位。"), field="recipient_id")
     if requester.status != "confirmed" or recipient.status != "confirmed":
         raise ServiceError(_("双方都须报名成功。"), code="bad_state", status=409)
-    if event.status in ("held", "cancelled"):
-        raise ServiceError(_("活动已结束或已取消。"), code="bad_state", status=409)
+    check_request_window(event, now)
+    require_verified(requester.enterprise, "request")
     if _open_request_between(requester, recipient) is not None:
         raise ServiceError(_("与对方已有洽谈邀约。"), code="duplicate", status=409)
     score = pair_scores(event).get(frozenset((requester.id, recipient.id)))
@@ -151,7 +176,8 @@ def request_meeting(requester: Registration, recipient: Registration, message: s
         recipient_id=recipient.id,
         message=(message or "").strip()[:500],
         score=score.score if score else None,
-        expires_at=utcnow() + timedelta(hours=event.request_ttl_hours),
+        created_at=now,
+        expires_at=request_expiry(event, now),
     )
     db.session.add(rq)
     db.session.flush()
@@ -169,7 +195,11 @@ def request_meeting(requester: Registration, recipient: Registration, message: s
                         title=event.title,
                     ),
                     rq.message,
-                    _("请在 %(hours)d 小时内回复。", hours=event.request_ttl_hours),
+                    _(
+                        "请在 %(time)s（%(zone)s）前回复。",
+                        time=to_local(rq.expires_at, event.timezone).strftime("%Y-%m-%d %H:%M"),
+                        zone=event.timezone,
+                    ),
                     _event_url(event),
                 ]
             ),
@@ -344,37 +374,88 @@ def schedule_event(event: Event) -> ms.Schedule:
     return schedule
 
 
-def _check_place(event: Event, a_id: int, b_id: int, slot_id: int, table_id: int, skip=None):
+def _check_place(event: Event, slot_id: int, table_id: int, skip=None) -> None:
+    """The slot and table belong to the event and the table is free then (never forced)."""
     if slot_id not in {s.id for s in event.slots}:
         raise ServiceError(_("时段不属于该活动。"), field="slot_id")
     if table_id not in {t.id for t in event.tables}:
         raise ServiceError(_("桌位不属于该活动。"), field="table_id")
-    clash = (
+    taken = db.session.execute(
+        db.select(Meeting.id).where(
+            Meeting.event_id == event.id,
+            Meeting.slot_id == slot_id,
+            Meeting.table_id == table_id,
+            Meeting.id != (skip or 0),
+        )
+    ).first()
+    if taken is not None:
+        raise ServiceError(_("该时段的这张桌已有洽谈。"), code="clash", status=409)
+
+
+def placement_conflicts(
+    a: Registration, b: Registration, slot_id: int, skip=None
+) -> tuple[list[str], list[Meeting]]:
+    """What speaks against meeting in ``slot_id``: a side that marked it unavailable, or that
+    already has a meeting then. Returns the sentences and those other meetings."""
+    problems: list[str] = []
+    for reg in (a, b):
+        if slot_id in unavailable_slots(reg):
+            problems.append(_("%(name)s 已标记该时段不可用", name=reg.enterprise.name))
+    others = (
         db.session.execute(
             db.select(Meeting).where(
-                Meeting.event_id == event.id,
                 Meeting.slot_id == slot_id,
-                db.or_(
-                    Meeting.table_id == table_id,
-                    Meeting.a_id.in_((a_id, b_id)),
-                    Meeting.b_id.in_((a_id, b_id)),
-                ),
+                db.or_(Meeting.a_id.in_((a.id, b.id)), Meeting.b_id.in_((a.id, b.id))),
                 Meeting.id != (skip or 0),
             )
         )
         .scalars()
-        .first()
+        .all()
     )
-    if clash is not None:
+    for reg in (a, b):
+        if any(reg.id in (m.a_id, m.b_id) for m in others):
+            problems.append(_("%(name)s 在该时段已有洽谈", name=reg.enterprise.name))
+    return problems, others
+
+
+def _place(meeting: Meeting, a, b, slot_id, table_id, *, force: bool, user, now) -> None:
+    """Refuse a placement against a participant's conflicts unless the organizer confirmed it
+    (``force``); then the conflicting meetings of the two sides in that slot give way (the
+    next scheduler run places them again) and the decision is recorded on the meeting."""
+    problems, others = placement_conflicts(a, b, slot_id, skip=meeting.id)
+    if problems and not force:
         raise ServiceError(
-            _("该时段桌位已被占用，或一方在该时段已有洽谈。"), code="clash", status=409
+            _(
+                "%(problems)s。如确需安排，请勾选“确认覆盖”后重试。",
+                problems="；".join(problems),
+            ),
+            field="force",
+            code="conflict",
+            status=409,
         )
+    if problems:
+        for other in others:
+            db.session.delete(other)
+        meeting.forced_at = now or utcnow()
+        meeting.forced_by_id = getattr(user, "id", None)
+        meeting.forced_note = "；".join(problems)[:500]
 
 
-def move_meeting(meeting: Meeting, slot_id: int, table_id: int, pin: bool = True) -> Meeting:
-    """Put a meeting in another slot or at another table by hand; it is pinned."""
-    _check_place(meeting_event(meeting), meeting.a_id, meeting.b_id, slot_id, table_id,
-                 skip=meeting.id)  # fmt: skip
+def move_meeting(
+    meeting: Meeting,
+    slot_id: int,
+    table_id: int,
+    pin: bool = True,
+    *,
+    force: bool = False,
+    user=None,
+    now: datetime | None = None,
+) -> Meeting:
+    """Put a meeting in another slot or at another table by hand; it is pinned. A slot one
+    side marked unavailable or already holds needs ``force`` (the organizer's confirmation)."""
+    event = meeting_event(meeting)
+    _check_place(event, slot_id, table_id, skip=meeting.id)
+    _place(meeting, meeting.a, meeting.b, slot_id, table_id, force=force, user=user, now=now)
     meeting.slot_id = slot_id
     meeting.table_id = table_id
     meeting.pinned = pin
@@ -386,18 +467,29 @@ def meeting_event(meeting: Meeting) -> Event:
     return db.session.get(Event, meeting.event_id)
 
 
-def add_meeting(event: Event, a: Registration, b: Registration, slot_id: int, table_id: int):
-    """A meeting the organizer places by hand (pinned)."""
+def add_meeting(
+    event: Event,
+    a: Registration,
+    b: Registration,
+    slot_id: int,
+    table_id: int,
+    *,
+    force: bool = False,
+    user=None,
+    now: datetime | None = None,
+):
+    """A meeting the organizer places by hand (pinned); conflicts as for ``move_meeting``."""
     if a.event_id != event.id or b.event_id != event.id or a.id == b.id:
         raise ServiceError(_("双方须是本活动的不同参会单位。"), field="b_id")
     if a.status != "confirmed" or b.status != "confirmed":
         raise ServiceError(_("双方都须报名成功。"), code="bad_state", status=409)
-    _check_place(event, a.id, b.id, slot_id, table_id)
+    _check_place(event, slot_id, table_id)
     ps = pair_scores(event).get(frozenset((a.id, b.id)))
     meeting = Meeting(
         event_id=event.id, slot_id=slot_id, table_id=table_id, a_id=a.id, b_id=b.id,
         score=ps.score if ps else 0.0, source="manual", pinned=True,
     )  # fmt: skip
+    _place(meeting, a, b, slot_id, table_id, force=force, user=user, now=now)
     db.session.add(meeting)
     db.session.flush()
     return meeting
@@ -430,8 +522,11 @@ def record_meeting_outcome(
     occurred_on: date | None = None,
     user=None,
 ) -> list[Outcome]:
-    """Record how a meeting went; each stage reached goes into the ledger once."""
+    """Record how a meeting went; each stage reached goes into the ledger once. A party
+    records for its own enterprise, which must be verified; organizers for anyone."""
     event = meeting_event(meeting)
+    if user is not None and not user.is_organizer:
+        require_verified(user.enterprise, "outcome")
     if attendance not in ("held", "no_show"):
         raise ServiceError(_("请选择洽谈是否进行。"), field="attendance")
     if stage not in OUTCOME_STAGES:

@@ -73,6 +73,17 @@ class Event(db.Model):
     organiser: Mapped[str] = mapped_column(String(120), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="planned")
+    #: UTC. The clock opens registration then; None: an organizer opens it by hand.
+    registration_opens_at: Mapped[datetime | None]
+    #: UTC. Registration closes then; None: at the event's start.
+    registration_closes_at: Mapped[datetime | None]
+    #: The last status an organizer set by hand, when and why: the clock (``lifecycle``)
+    #: applies only the moments after it, so that it never undoes the organizer's decision.
+    status_set_at: Mapped[datetime | None]
+    status_set_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    status_reason: Mapped[str] = mapped_column(String(500), default="")
     requires_approval: Mapped[bool] = mapped_column(default=False)
     #: 1:1 meetings: slot length and break in minutes, and meetings per participant at most.
     slot_minutes: Mapped[int] = mapped_column(default=20)
@@ -90,6 +101,7 @@ class Event(db.Model):
 
     chain = relationship("Chain", lazy="joined")
     theme = relationship("Category", lazy="joined")
+    status_set_by = relationship("User", foreign_keys=[status_set_by_id])
     registrations = relationship(
         "Registration", back_populates="event", cascade="all, delete-orphan"
     )
@@ -110,6 +122,11 @@ class Event(db.Model):
     def local_start(self) -> datetime:
         """The start in the event's own time zone (aware)."""
         return to_local(self.starts_at, self.timezone)
+
+    @property
+    def registration_closes(self) -> datetime:
+        """When registration closes (UTC): the explicit time, else the start."""
+        return self.registration_closes_at or self.starts_at
 
     @property
     def is_roadshow(self) -> bool:
@@ -284,6 +301,11 @@ class Meeting(db.Model):
     attendance: Mapped[str | None] = mapped_column(String(20))
     follow_up: Mapped[bool] = mapped_column(default=False)
     outcome_note: Mapped[str] = mapped_column(Text, default="")
+    #: An organizer placed it despite a participant's unavailability or another meeting in
+    #: the same slot, confirming it explicitly: when, who, and the conflicts accepted.
+    forced_at: Mapped[datetime | None]
+    forced_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    forced_note: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     slot = relationship("MeetingSlot")

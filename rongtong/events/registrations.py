@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -13,7 +13,8 @@ from ..core.services import ServiceError
 from ..core.time import utcnow
 from ..enterprises.models import Enterprise
 from ..extensions import db
-from ..mail.services import queue_mail
+from ..mail.services import external_url, queue_mail
+from .lifecycle import check_checkin_window, check_registration_window
 from .models import (
     Event,
     Meeting,
@@ -76,10 +77,41 @@ def _recipients(enterprise: Enterprise) -> list[tuple[str, User | None]]:
 
 
 def _event_url(event: Event) -> str:
-    try:
-        return url_for("events.detail", event_id=event.id, _external=True)
-    except RuntimeError:
-        return f"/events/{event.id}"
+    """The event's page on PUBLIC_URL: mail goes to other firms, so never the request's Host."""
+    return external_url("events.detail", event_id=event.id)
+
+
+# --- enterprises not yet verified ---------------------------------------------------------
+#
+# An unverified enterprise is anyone who filled in a form. It may register (the event is
+# where many meet the organizers first), but the registration waits for an organizer's
+# approval rather than being refused: the organizer sees the firm and decides. Until an
+# organizer verifies it, it may not send meeting requests (mail to other firms in the
+# platform's name) nor write outcomes into the programme's ledger. Answering a request another
+# firm sent it is allowed: that firm chose to meet it.
+
+
+def is_verified(enterprise: Enterprise | None) -> bool:
+    return enterprise is not None and enterprise.verified
+
+
+def unverified_notice() -> str:
+    """What the event pages tell an unverified enterprise, and why."""
+    return _(
+        "贵单位尚未通过主办方认证：报名须经主办方审核；认证前不能发出洽谈邀约，"
+        "也不能记录洽谈成果。认证由主办方核对企业信息后完成。"
+    )
+
+
+def require_verified(enterprise: Enterprise | None, what: str) -> None:
+    """Refuse ``what`` ("request" or "outcome") to an enterprise not yet verified."""
+    if is_verified(enterprise):
+        return
+    messages = {
+        "request": _("贵单位尚未通过认证，暂不能发出洽谈邀约。"),
+        "outcome": _("贵单位尚未通过认证，暂不能记录洽谈成果。"),
+    }
+    raise ServiceError(messages[what], code="unverified", status=403)
 
 
 def _notify_registration(reg: Registration, what: str) -> None:
@@ -113,12 +145,23 @@ def _notify_registration(reg: Registration, what: str) -> None:
         )
 
 
-def register(event: Event, enterprise: Enterprise, user=None, listings=()) -> Registration:
-    """Register an enterprise: confirmed, waitlisted when full, or pending approval."""
-    if event.status != "open":
-        raise ServiceError(_("该活动当前不接受报名。"), code="not_open", status=409)
+def registration_refusal(event: Event, now: datetime | None = None) -> str | None:
+    """Why the event takes no registration now (for its page), or None."""
+    try:
+        check_registration_window(event, now)
+    except ServiceError as exc:
+        return str(exc.message)
+    return None
+
+
+def register(
+    event: Event, enterprise: Enterprise, user=None, listings=(), *, now: datetime | None = None
+) -> Registration:
+    """Register an enterprise: confirmed, waitlisted when full, or pending approval (always
+    for an enterprise not yet verified)."""
     if enterprise is None:
         raise ServiceError(_("只有企业成员可以报名。"), status=403, code="forbidden")
+    check_registration_window(event, now)
     listings = list(listings)
     for listing in listings:
         if listing.enterprise_id != enterprise.id or listing.status != "published":
@@ -136,7 +179,7 @@ def register(event: Event, enterprise: Enterprise, user=None, listings=()) -> Re
     reg.requested_at = utcnow()
     reg.decided_at = None
     reg.checked_in_at = None
-    if event.requires_approval:
+    if event.requires_approval or not is_verified(enterprise):
         reg.status = "pending"
     else:
         reg.status = "confirmed" if _has_room(event) else "waitlisted"
@@ -213,22 +256,25 @@ def cancel_registration(reg: Registration) -> list[Registration]:
     return promote_waitlist(reg.event) if was_confirmed else []
 
 
-def check_in(reg: Registration, *, undo: bool = False) -> Registration:
+def check_in(reg: Registration, *, undo: bool = False, now: datetime | None = None) -> Registration:
+    """Check in at the door (from a little before the start to the end), or undo it."""
     if reg.status != "confirmed":
         raise ServiceError(_("只有报名成功的单位可以签到。"), code="bad_state", status=409)
-    reg.checked_in_at = None if undo else (reg.checked_in_at or utcnow())
+    if not undo:
+        check_checkin_window(reg.event, now)
+    reg.checked_in_at = None if undo else (reg.checked_in_at or now or utcnow())
     db.session.flush()
     return reg
 
 
-def check_in_by_code(event: Event, code: str) -> Registration:
+def check_in_by_code(event: Event, code: str, *, now: datetime | None = None) -> Registration:
     code = (code or "").strip().upper()
     reg = db.session.execute(
         db.select(Registration).where(Registration.event_id == event.id, Registration.code == code)
     ).scalar_one_or_none()
     if reg is None:
         raise ServiceError(_("签到码不存在。"), field="code", code="not_found", status=404)
-    return check_in(reg)
+    return check_in(reg, now=now)
 
 
 def registrations(event: Event, statuses=None) -> list[Registration]:

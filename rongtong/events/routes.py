@@ -33,6 +33,7 @@ from .forms import (
     EventForm,
     RegisterForm,
     SettingsForm,
+    StatusForm,
 )
 from .models import Event, Registration
 
@@ -156,6 +157,11 @@ def edit(event_id: int):
         form.theme.data = event.theme.code if event.theme else ""
         form.starts_at.data = to_local(event.starts_at, event.timezone).replace(tzinfo=None)
         form.ends_at.data = to_local(event.ends_at, event.timezone).replace(tzinfo=None)
+        for key in ("registration_opens_at", "registration_closes_at"):
+            value = getattr(event, key)
+            getattr(form, key).data = (
+                to_local(value, event.timezone).replace(tzinfo=None) if value else None
+            )
     if form.validate_on_submit():
         response = _save_event(form, event)
         if response is not None:
@@ -167,12 +173,17 @@ def edit(event_id: int):
 @organizer_required
 def set_status(event_id: int):
     event = db.get_or_404(Event, event_id)
-    if ActionForm().validate_on_submit():
+    form = StatusForm()
+    if form.validate_on_submit():
         with service_errors():
             with audit.tracked(current_user, "event.status", event, ("status",)):
-                services.set_status(event, request.form.get("status", ""))
+                services.set_status(
+                    event, form.status.data, reason=form.reason.data or "", user=current_user
+                )
             promoted = registration_ops.promote_waitlist(event) if event.status == "open" else []
             flash(_("状态已更新。") + (f" +{len(promoted)}" if promoted else ""), "success")
+    elif form.reason.errors:
+        flash(_("原因不能超过 500 字。"), "error")
     return redirect(url_for("events.detail", event_id=event.id))
 
 
@@ -204,6 +215,15 @@ def detail(event_id: int):
         action_form=ActionForm(),
         confirmed=registration_ops.confirmed_count(event),
         transitions=services.TRANSITIONS[event.status],
+        status_label=services.status_label,
+        unverified_notice=(
+            registration_ops.unverified_notice()
+            if current_user.is_authenticated
+            and current_user.enterprise_id is not None
+            and not registration_ops.is_verified(current_user.enterprise)
+            else None
+        ),
+        registration_error=registration_ops.registration_refusal(event),
         waitlist=len(registration_ops.registrations(event, ("waitlisted",))),
     )
 
@@ -227,7 +247,9 @@ def calendar(event_id: int):
         if current_user.is_authenticated and current_user.is_organizer
         else ()
     )
-    return _ics(exports.event_calendar(event, request.host, shown), f"event-{event.id}.ics")
+    return _ics(
+        exports.event_calendar(event, exports.public_host(), shown), f"event-{event.id}.ics"
+    )
 
 
 @bp.get("/<int:event_id>/agenda.ics")
@@ -235,7 +257,9 @@ def calendar(event_id: int):
 def agenda_ics(event_id: int):
     event = event_or_404(event_id)
     reg = confirmed_registration(event)
-    body = exports.personal_agenda(event, reg, meeting_ops.event_meetings(event, reg), request.host)
+    body = exports.personal_agenda(
+        event, reg, meeting_ops.event_meetings(event, reg), exports.public_host()
+    )
     return _ics(body, f"agenda-{event.id}.ics")
 
 

@@ -16,6 +16,7 @@ from ..core.time import to_local
 from ..core.web import service_errors
 from ..extensions import db
 from . import meetings as meeting_ops
+from . import registrations as registration_ops
 from .forms import (
     ActionForm,
     MoveForm,
@@ -64,6 +65,8 @@ def meetings(event_id: int):
         unavailable=meeting_ops.unavailable_slots(reg),
         request_form=RequestForm(),
         action_form=ActionForm(),
+        may_request=registration_ops.is_verified(reg.enterprise),
+        unverified_notice=registration_ops.unverified_notice(),
     )
 
 
@@ -173,7 +176,13 @@ def meeting_action(event_id: int, meeting_id: int, action: str):
     if valid:
         with service_errors():
             if action == "move":
-                meeting_ops.move_meeting(meeting, form.slot_id.data, form.table_id.data)
+                meeting_ops.move_meeting(
+                    meeting,
+                    form.slot_id.data,
+                    form.table_id.data,
+                    force=form.force.data,
+                    user=current_user,
+                )
             elif action == "delete":
                 db.session.delete(meeting)
             else:

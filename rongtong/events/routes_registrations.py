@@ -43,6 +43,8 @@ def register(event_id: int):
                 }[reg.status],
                 "success",
             )
+            if not registration_ops.is_verified(current_user.enterprise):
+                flash(registration_ops.unverified_notice(), "warning")
     else:
         flash(_("请检查所选条目。"), "error")
     return redirect(url_for("events.detail", event_id=event.id))

@@ -24,6 +24,16 @@ class EventInSchema(BaseSchema):
         metadata={"description": "ISO 8601; without an offset it is wall-clock in `timezone`."},
     )
     ends_at = fields.DateTime(required=True)
+    registration_opens_at = fields.DateTime(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "Registration opens by itself then; null: opened by hand."},
+    )
+    registration_closes_at = fields.DateTime(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "Registration closes then; null: at the start."},
+    )
     timezone = Text(max_length=40, load_default="Asia/Shanghai")
     venue = Text(max_length=200, load_default="")
     online_url = Text(max_length=255, load_default="")
@@ -42,6 +52,13 @@ class EventPatchSchema(EventInSchema):
     """Every field optional (load it with ``partial=True``); `status` moves the event."""
 
     status = fields.String(validate=validate.OneOf(EVENT_STATUSES, error="应为 {choices} 之一。"))
+    status_reason = Text(
+        max_length=500,
+        metadata={
+            "description": "Why (shown on the event's page); required for a move the clock "
+            "would not make now (422 `reason_required`)."
+        },
+    )
 
     @validates_schema
     def no_defaults(self, data, **kwargs):
@@ -67,7 +84,17 @@ class EventSchema(Schema):
     )
     organiser = fields.String()
     description = fields.String()
-    status = fields.String()
+    status = fields.String(
+        metadata={"description": "Moved by the clock: open, closed, held (lifecycle)."}
+    )
+    registration_opens_at = UtcDateTime(allow_none=True)
+    registration_closes_at = UtcDateTime(
+        attribute="registration_closes", metadata={"description": "Default: the start."}
+    )
+    status_set_at = UtcDateTime(
+        allow_none=True, metadata={"description": "An organizer's last status change by hand."}
+    )
+    status_reason = fields.String()
     requires_approval = fields.Boolean()
     slot_minutes = fields.Integer()
     break_minutes = fields.Integer()
@@ -187,6 +214,23 @@ class MeetingSchema(Schema):
     source = fields.String()
     pinned = fields.Boolean()
     attendance = fields.String(allow_none=True)
+    forced_at = UtcDateTime(
+        allow_none=True,
+        metadata={"description": "An organizer placed it over a participant's conflict."},
+    )
+    forced_note = fields.String()
+
+
+class MeetingMoveInSchema(BaseSchema):
+    slot_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**62))
+    table_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**62))
+    force = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Confirm a slot one side marked unavailable or already holds "
+            "(without it: 409 `conflict`); their other meeting in that slot gives way."
+        },
+    )
 
 
 class MeetingRequestSchema(Schema):

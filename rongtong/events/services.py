@@ -6,14 +6,16 @@ never commit."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
 
 from ..core.services import ServiceError
-from ..core.time import to_utc, year_bounds
+from ..core.time import to_utc, utcnow, year_bounds
 from ..extensions import db
+from .lifecycle import clock_status
 from .models import (
     EVENT_KINDS,
     EVENT_STATUSES,
@@ -27,7 +29,11 @@ EVENT_FIELDS = (
     "title", "kind", "chain", "theme", "starts_at", "ends_at", "timezone", "venue",
     "online_url", "capacity", "budget", "organiser", "description", "requires_approval",
     "slot_minutes", "break_minutes", "meetings_per_person", "request_ttl_hours",
+    "registration_opens_at", "registration_closes_at",
 )  # fmt: skip
+
+
+TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 
 
 def save_event(event: Event, data: dict, user=None) -> list[str]:
@@ -37,7 +43,7 @@ def save_event(event: Event, data: dict, user=None) -> list[str]:
         if key not in data:
             continue
         value = data[key]
-        if key in ("starts_at", "ends_at") and value is not None:
+        if key in TIME_FIELDS and value is not None:
             tz = data.get("timezone") or event.timezone or current_app.config["TIMEZONE"]
             value = to_utc(value, tz)
         if key == "chain":
@@ -64,6 +70,13 @@ def save_event(event: Event, data: dict, user=None) -> list[str]:
         raise ServiceError(_("请填写开始和结束时间。"), field="starts_at")
     if event.ends_at <= event.starts_at:
         raise ServiceError(_("结束时间须晚于开始时间。"), field="ends_at")
+    if event.registration_closes_at is not None and event.registration_closes_at > event.ends_at:
+        raise ServiceError(_("报名截止时间不能晚于活动结束。"), field="registration_closes_at")
+    if (
+        event.registration_opens_at is not None
+        and event.registration_opens_at >= event.registration_closes
+    ):
+        raise ServiceError(_("报名开放时间须早于报名截止时间。"), field="registration_opens_at")
     for key in ("capacity", "budget"):
         if (getattr(event, key) or 0) < 0:
             raise ServiceError(_("不能为负数。"), field=key)
@@ -75,33 +88,71 @@ def save_event(event: Event, data: dict, user=None) -> list[str]:
     return plan_warnings(event)
 
 
-#: Moves organizers may make; cancelling is possible until the event is held.
+#: Moves organizers may make by hand; the clock makes its own (``lifecycle``). Since the
+#: clock marks an event held when it ends, an organizer who knows it did not take place can
+#: still cancel it.
 TRANSITIONS = {
     "planned": {"open", "cancelled"},
     "open": {"closed", "planned", "cancelled"},
     "closed": {"open", "held", "cancelled"},
-    "held": set(),
+    "held": {"cancelled"},
     "cancelled": {"planned"},
 }
 
 
-def set_status(event: Event, status: str) -> None:
+def needs_reason(event: Event, status: str, now: datetime | None = None) -> bool:
+    """A move the clock would not make now is an override: it needs a reason. Opening a
+    planned event by hand before registration closes is the ordinary way to open it."""
+    now = now or utcnow()
+    if event.status == "planned" and status == "open" and now < event.registration_closes:
+        return False
+    return status != clock_status(event, now)
+
+
+def set_status(
+    event: Event, status: str, *, reason: str = "", user=None, now: datetime | None = None
+) -> None:
+    """An organizer's move, recorded (when, who, why) so that the clock never undoes it."""
+    now = now or utcnow()
+    reason = (reason or "").strip()
     if status not in EVENT_STATUSES:
         raise ServiceError(_("未知的状态。"), field="status")
     if status == event.status:
         return
     if status not in TRANSITIONS[event.status]:
         raise ServiceError(
-            _("活动不能从“%(a)s”改为“%(b)s”。", a=event.status, b=status),
+            _("活动不能从“%(a)s”改为“%(b)s”。", a=status_label(event.status),
+              b=status_label(status)),
             field="status",
             code="bad_state",
             status=409,
+        )  # fmt: skip
+    if len(reason) > 500:
+        raise ServiceError(_("原因不能超过 500 字。"), field="status_reason")
+    if not reason and needs_reason(event, status, now):
+        raise ServiceError(
+            _("改为“%(b)s”与活动时间安排不一致，请填写原因。", b=status_label(status)),
+            field="status_reason",
+            code="reason_required",
         )
     if event.status == "cancelled":
         event.status = status
         check_budget(event)  # a revived event counts against the cap again
     event.status = status
+    event.status_set_at = now
+    event.status_set_by_id = getattr(user, "id", None)
+    event.status_reason = reason
     db.session.flush()
+
+
+def status_label(status: str) -> str:
+    return {
+        "planned": _("计划中"),
+        "open": _("报名中"),
+        "closed": _("报名截止"),
+        "held": _("已举办"),
+        "cancelled": _("已取消"),
+    }[status]
 
 
 def visible_events(user, year: int | None = None):

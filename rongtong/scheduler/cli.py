@@ -65,12 +65,16 @@ def build_scheduler(app, jobs=JOBS, *, background: bool = False):
     kind = BackgroundScheduler if background else BlockingScheduler
     scheduler = kind(timezone=zone, jobstores={"default": store, "local": MemoryJobStore()})
     services.runtime.update(app=app, scheduler=scheduler)
+    started = datetime.now(zone)
     for definition in jobs:
         trigger = _trigger(definition, zone)
         keep = {}
         previous = stored.get(definition.id)
         if previous and str(previous["trigger"]) == str(trigger):
             keep["next_run_time"] = previous["next_run_time"]
+        if definition.at_start:
+            # A job that catches up with the clock runs at once too, then on its trigger.
+            keep["next_run_time"] = started
         grace = definition.misfire_hours
         scheduler.add_job(
             services.RUN_SCHEDULED,

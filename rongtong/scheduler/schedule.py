@@ -4,7 +4,9 @@ Ids are fixed (they name the job in logs, in the job store and in ``flask schedu
 run-job``). Times are Asia/Shanghai. Jobs and their next run times live in the database
 (APScheduler's job store), so a run that fell due while no scheduler was up happens when
 one starts, if it is at most ``misfire_hours`` late (None: however late); missed runs are
-coalesced into one. Every job is idempotent, so such a catch-up is safe.
+coalesced into one. Every job is idempotent, so such a catch-up is safe. ``at_start``: the
+job also runs as soon as the scheduler starts, for work that must catch up with the clock
+(an event's lifecycle).
 """
 
 from dataclasses import dataclass, field
@@ -22,6 +24,8 @@ class JobDef:
     trigger: str  # "cron" or "interval"
     trigger_args: dict[str, Any] = field(default_factory=dict)
     misfire_hours: float | None = 1
+    #: Also run once when the scheduler starts.
+    at_start: bool = False
 
 
 def cron(**fields) -> tuple[str, dict]:
@@ -32,9 +36,15 @@ def every(**interval) -> tuple[str, dict]:
     return "interval", interval
 
 
-def job(id: str, func: str, when: tuple[str, dict], misfire_hours: float | None = 1) -> JobDef:
+def job(
+    id: str,
+    func: str,
+    when: tuple[str, dict],
+    misfire_hours: float | None = 1,
+    at_start: bool = False,
+) -> JobDef:
     trigger, args = when
-    return JobDef(id, func, trigger, args, misfire_hours)
+    return JobDef(id, func, trigger, args, misfire_hours, at_start)
 
 
 # fmt: off
@@ -50,6 +60,8 @@ JOBS: list[JobDef] = [
     job("digests.weekly", "digests.jobs:weekly_digests", cron(day_of_week="mon", hour=8), 72),
     job("digests.monthly", "digests.jobs:monthly_digests", cron(day=1, hour=8, minute=30), 72),
     job("events.expire_requests", "events.jobs:expire_meeting_requests_job", every(minutes=10)),
+    # Registration opens and closes, events are held when they end; catches up at start.
+    job("events.lifecycle", "events.jobs:advance_events_job", every(minutes=5), at_start=True),
     job("proposals.remind", "proposals.jobs:remind_overdue_owners", cron(hour=9, minute=30), 12),
 ]
 # fmt: on

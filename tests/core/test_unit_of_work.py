@@ -2,9 +2,10 @@
 succeeds; roll back a failure and every read; a ServiceError becomes a message."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from rongtong.core.services import ServiceError
 from rongtong.events import meetings as meeting_ops
@@ -15,6 +16,14 @@ from rongtong.extensions import db
 from rongtong.taxonomy.models import Chain
 
 API = "/api/v1"
+
+
+@pytest.fixture(autouse=True)
+def _before_the_event():
+    """Registration for the event of 18 March 2026 is open a week before it (events follow
+    the clock)."""
+    with time_machine.travel(datetime(2026, 3, 10, 2, 0, tzinfo=UTC), tick=True):
+        yield
 
 
 def _event(**overrides) -> Event:

@@ -1,15 +1,38 @@
-"""Event fixtures: an organizer, events made through the service, confirmed participants."""
+"""Event fixtures: an organizer, events made through the service, confirmed participants.
 
-from datetime import datetime
+Events follow the clock (registration window, check-in, requests), so every test here runs
+on a clock set a week before the default event of 18 March 2026 (``BEFORE``); a test that
+needs the event's day travels there with ``clock``.
+"""
+
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from rongtong.events import registrations as registration_ops
 from rongtong.events import services
 from rongtong.events.models import Event
 from rongtong.extensions import db
 from rongtong.taxonomy.models import Category, Chain
+
+#: 10 March 2026, 10:00 in Shanghai: registration for the default event is open.
+BEFORE = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """The test's clock (time-machine, ticking); ``clock.move_to(...)`` travels."""
+    with time_machine.travel(BEFORE, tick=True) as traveller:
+        yield traveller
+
+
+def shanghai(*args) -> datetime:
+    """A wall-clock time in Shanghai as an aware datetime, for ``clock.move_to``."""
+    from zoneinfo import ZoneInfo
+
+    return datetime(*args, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def term(model, code):

@@ -31,10 +31,10 @@ def test_budget_cap_counts_the_year_in_shanghai_and_skips_cancelled(make_event):
     )
     make_event(budget=900_000, starts_at=datetime(2027, 1, 1, 9), chain="auto")
     cancelled = make_event(budget=100_000, starts_at=datetime(2026, 6, 1, 9), chain="rail")
-    services.set_status(cancelled, "cancelled")
+    services.set_status(cancelled, "cancelled", reason="场地变更")
     make_event(budget=100_000, starts_at=datetime(2026, 7, 1, 9), chain="ai")
     with pytest.raises(ServiceError, match="¥100,000"):
-        services.set_status(cancelled, "planned")  # reviving it would exceed the cap
+        services.set_status(cancelled, "planned", reason="恢复")  # reviving it would exceed the cap
 
 
 def test_caps_and_targets_are_settings(make_event, admin_user=None):

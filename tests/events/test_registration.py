@@ -6,6 +6,7 @@ from rongtong.core.services import ServiceError
 from rongtong.events import registrations as registration_ops
 from rongtong.extensions import db
 from rongtong.mail.models import OutboxMail
+from tests.events.conftest import shanghai
 
 
 def mails(purpose):
@@ -62,7 +63,7 @@ def test_closed_event_refuses_registration(make_event, make_user):
     user = make_user()
     with pytest.raises(ServiceError) as info:
         registration_ops.register(event, user.enterprise, user)
-    assert info.value.code == "not_open"
+    assert info.value.code == "not_open" and info.value.status == 409
 
 
 def test_approval_then_waiting_list(make_event, participant):
@@ -80,10 +81,11 @@ def test_approval_then_waiting_list(make_event, participant):
     assert r3.status == "rejected"
 
 
-def test_check_in_by_code_and_list(make_event, participant):
+def test_check_in_by_code_and_list(make_event, participant, clock):
     event = make_event(capacity=1)
     _u1, r1 = participant(event)
     _u2, r2 = participant(event)
+    clock.move_to(shanghai(2026, 3, 18, 13, 30))  # the event's day, doors open
     registration_ops.check_in_by_code(event, r1.code.lower())
     assert r1.checked_in_at is not None
     with pytest.raises(ServiceError):
@@ -95,7 +97,7 @@ def test_check_in_by_code_and_list(make_event, participant):
     assert r1.checked_in_at is None
 
 
-def test_pages_register_cancel_and_organizer_checkin(client, auth, make_user, make_event):
+def test_pages_register_cancel_and_organizer_checkin(client, auth, make_user, make_event, clock):
     event = make_event(capacity=1)
     member = make_user()
     auth.login(member)
@@ -112,6 +114,7 @@ def test_pages_register_cancel_and_organizer_checkin(client, auth, make_user, ma
     # The waitlisted member does not see the other's code.
     assert reg.code not in client.get(f"/events/{event.id}").get_data(as_text=True)
     auth.logout()
+    clock.move_to(shanghai(2026, 3, 18, 13, 30))  # the event's day, doors open
     auth.login(make_user(role="organizer", enterprise=None))
     html = client.get(f"/events/{event.id}/manage").get_data(as_text=True)
     assert reg.code in html and html.count('id="csrf_token"') <= 1

@@ -1,7 +1,10 @@
 """The seeded events: a held 2025 with outcomes, a planned 2026 within caps and targets,
 and an open event that an organizer can run end to end on the seeded data."""
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from flask_migrate import upgrade
 
 from rongtong import create_app
@@ -9,6 +12,7 @@ from rongtong.events import invitations as invitation_ops
 from rongtong.events import meetings as meeting_ops
 from rongtong.events import programme
 from rongtong.events import registrations as registration_ops
+from rongtong.events.lifecycle import advance_events
 from rongtong.events.models import Event
 from rongtong.extensions import db
 from rongtong.listings.models import Listing
@@ -68,7 +72,11 @@ def test_dashboard_and_plan_pages_are_alive(seeded_app):
 
 
 def test_an_open_seeded_event_runs_end_to_end(seeded_app):
-    with seeded_app.app_context(), seeded_app.test_request_context():
+    # The seed is dated: on 7 December 2026 the lifecycle job has made November's events
+    # held, and December's roadshow is the one still taking registrations.
+    clock = time_machine.travel(datetime(2026, 12, 7, 2, 0, tzinfo=UTC), tick=True)
+    with clock, seeded_app.app_context(), seeded_app.test_request_context():
+        advance_events()
         event = (
             db.session.execute(
                 db.select(Event).where(Event.status == "open").order_by(Event.starts_at)

@@ -276,7 +276,7 @@ def test_a_standby_scheduler_waits_and_takes_over_after_a_kill(process_database)
         for process in (first, second):
             if process is not None and process.is_alive():
                 os.kill(process.pid, signal.SIGTERM)
-    exit_code, output = second.result()
+    exit_code, output = second.result(timeout=90)  # a clean stop lets a running job end
     second.join(timeout=10)
     assert exit_code == 0, output
     assert "Waiting to take over" in output and "Scheduler stopped." in output

@@ -479,11 +479,11 @@ def test_post_without_csrf_token_is_refused(app, world, path):
     assert response.status_code == 400
 
 
-# --- the API's writes on a proposal ------------------------------------------------------------
+# --- the API's writes on a proposal and a meeting -----------------------------------------------
 # The table above skips the API (Schemathesis walks it); these rows pin who may write a proposal
-# through it. (endpoint, method, path, request arguments, roles that may act): the world's
-# proposal is submitted and belongs to none of the roles, so nobody may; anonymous callers get
-# a 401, the others 403/404.
+# or move a meeting through it. (endpoint, method, path, request arguments, roles that may act):
+# the world's proposal is submitted and belongs to none of the roles, so nobody may; only
+# organizers move meetings. Anonymous callers get a 401, the others 403/404.
 API_PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
 
 
@@ -491,8 +491,16 @@ def _api_writes(ids):
     from io import BytesIO
 
     P, A = ids["proposal_id"], ids["attachment_id"]
+    E, M = ids.get("event_id", 0), ids.get("meeting_id", 0)
     upload = {"file": (BytesIO(API_PDF), "方案.pdf")}
     return [
+        (
+            "api_events.move_meeting",
+            "POST",
+            f"/api/v1/events/{E}/meetings/{M}/move",
+            {"json": {"slot_id": 1, "table_id": 1, "force": True}},
+            {"organizer", "admin"},
+        ),
         (
             "api_proposals.update_draft",
             "PATCH",
