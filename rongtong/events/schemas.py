@@ -30,7 +30,7 @@ class EventInSchema(BaseSchema):
     capacity = fields.Integer(load_default=0, validate=validate.Range(min=0, max=100_000))
     budget = Yuan(load_default=0, metadata={"description": "CNY; refused over the yearly cap."})
     organiser = Text(max_length=120, load_default="")
-    description = Text(max_length=20_000, load_default="")
+    description = Text(max_length=20_000, load_default="", multiline=True)
     requires_approval = fields.Boolean(load_default=False)
     slot_minutes = fields.Integer(load_default=20, validate=validate.Range(min=5, max=240))
     break_minutes = fields.Integer(load_default=5, validate=validate.Range(min=0, max=120))
@@ -242,7 +242,7 @@ class OutcomeInSchema(BaseSchema):
                                 error="应为 {choices} 之一。"),
     )  # fmt: skip
     amount = Yuan(allow_none=True)
-    note = Text(max_length=2000, load_default="")
+    note = Text(max_length=2000, load_default="", multiline=True)
 
 
 class OutcomeSchema(Schema):
