@@ -173,7 +173,8 @@ def update_event(data, event_id):
     return respond(_dump_event(event, warnings))
 
 
-@bp.route("/plan/<int:year>", methods=["GET"])
+#: The bounds are in the route so that the OpenAPI document (and Schemathesis) has them.
+@bp.route("/plan/<int(min=2000, max=2100):year>", methods=["GET"])
 @bp.response(200, PlanSchema)
 @bp.doc(security=TOKEN_AUTH)
 @errors.error_responses(bp, 401, 403, 404)

@@ -79,7 +79,9 @@ class EventWithWarningsSchema(EventSchema):
 
 
 class EventQuerySchema(BaseSchema):
-    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+    year = fields.Integer(
+        validate=validate.Range(min=2000, max=2100, error="年份应在 {min} 到 {max} 之间。")
+    )
     kind = fields.String(validate=validate.OneOf(EVENT_KINDS, error="应为 {choices} 之一。"))
     status = fields.String(validate=validate.OneOf(EVENT_STATUSES, error="应为 {choices} 之一。"))
 
