@@ -127,6 +127,11 @@ class DefaultConfig:
     PROPOSAL_ATTACHMENTS_MAX = 10
     PROPOSAL_ATTACHMENT_DIR = None  # defaults to <instance>/attachments
 
+    #: An uploaded .xlsx is refused before it is parsed when its zip members would expand
+    #: beyond this many bytes, or its shared strings number more (decompression bombs).
+    IMPORT_XLSX_MAX_UNCOMPRESSED = 50 * 1024 * 1024
+    IMPORT_XLSX_MAX_SHARED_STRINGS = 200_000
+
     API_TITLE = "Rongtong API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -32,20 +32,43 @@ class BaseSchema(Schema):
         super().on_bind_field(field_name, field_obj)
 
 
+def plain_text(value: str, *, multiline: bool = False) -> str:
+    """``value`` if ``validators.check_plain_text`` lets it through (no control or bidi
+    characters; line breaks only when ``multiline``), else a marshmallow error saying why."""
+    try:
+        v.check_plain_text(value, multiline=multiline)
+    except v.ValidationError as exc:
+        raise ValidationError(str(exc.message)) from exc
+    return value
+
+
 class Text(fields.String):
-    """A trimmed string without NUL characters; ``max_length`` documents and checks the cap."""
+    """A trimmed string of plain text; ``max_length`` documents and checks the cap.
+
+    Single-line unless ``multiline`` (the API's counterpart of a textarea): a line break in a
+    name forges mail headers and CSV lines, a control character breaks XLSX exports, a bidi
+    control disguises what is shown. The forms refuse the same (``core.forms.Form``).
+    """
 
     default_error_messages: ClassVar[dict] = {
         "invalid": "应为文本。",
         "nul": "文本中不能含有空字符（\\x00）。",
     }
 
-    def __init__(self, *, max_length: int | None = None, required_text: bool = False, **kwargs):
+    def __init__(
+        self,
+        *,
+        max_length: int | None = None,
+        required_text: bool = False,
+        multiline: bool = False,
+        **kwargs,
+    ):
         validators = list(kwargs.pop("validate", None) or [])
         if required_text:
             validators.append(validate.Length(min=1, error="此项不能为空。"))
         if max_length is not None:
             validators.append(validate.Length(max=max_length, error="最多 {max} 个字符。"))
+        self.multiline = multiline
         super().__init__(validate=validators, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -53,7 +76,8 @@ class Text(fields.String):
             raise self.make_error("invalid")
         if "\x00" in value:
             raise self.make_error("nul")
-        return value.strip()
+        # Trimmed first: a spreadsheet cell's trailing line break is not a line break in it.
+        return plain_text(value.strip(), multiline=self.multiline)
 
 
 class CreditCode(fields.String):
@@ -83,7 +107,7 @@ class _Checked(fields.String):
             raise ValidationError("应为文本。")
         if "\x00" in value:
             raise ValidationError("文本中不能含有空字符（\\x00）。")
-        value = value.strip()
+        value = plain_text(value.strip())
         if not value:
             return ""
         try:

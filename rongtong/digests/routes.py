@@ -9,6 +9,7 @@ from ..core.forms import select_choices
 from ..core.services import ServiceError
 from ..extensions import csrf, db
 from ..listings.models import Listing
+from ..listings.services import can_view
 from ..matches.models import MatchJudgement
 from ..matches.services import restore_match
 from ..taxonomy.models import Chain
@@ -19,13 +20,21 @@ bp = Blueprint("digests", __name__, url_prefix="/digests", template_folder="temp
 
 
 def _judgements():
-    """The "not relevant" verdicts on the member's enterprise's listings."""
-    return db.session.execute(
+    """The "not relevant" verdicts on the member's enterprise's listings, as (judgement,
+    listing, counterpart or None): a counterpart the member may no longer see (unpublished,
+    back to draft) is shown without its title."""
+    rows = db.session.execute(
         db.select(MatchJudgement, Listing)
         .join(Listing, Listing.id == MatchJudgement.listing_id)
         .where(Listing.enterprise_id == current_user.enterprise_id)
         .order_by(MatchJudgement.created_at.desc())
     ).all()
+    return [
+        (judgement, listing, judgement.counterpart)
+        if can_view(current_user, judgement.counterpart)
+        else (judgement, listing, None)
+        for judgement, listing in rows
+    ]
 
 
 @bp.route("/preferences", methods=["GET", "POST"])

@@ -33,7 +33,7 @@ class EnterpriseInSchema(BaseSchema):
     )
     district = TaxonomyTerm(District, required=True)
     chains = TaxonomyTermList(Chain)
-    description = Text(max_length=MAX_TEXT)
+    description = Text(max_length=MAX_TEXT, multiline=True)
     website = Website()
     contact_name = Text(max_length=80)
     contact_email = Email()

@@ -42,6 +42,7 @@ from ..events.schemas import (
 )
 from ..extensions import db
 from ..listings.models import Listing
+from ..listings.services import can_view
 
 bp = Blueprint(
     "api_events",
@@ -72,6 +73,14 @@ def _event(event_id: int, user) -> Event:
     if not services.can_view_event(user, event):
         abort(404, f"No event with id {event_id}.")
     return event
+
+
+def _visible_listing(listing_id: int, user) -> Listing:
+    """A listing named in a request body: one the caller may not see is as good as missing."""
+    listing = get_or_404(Listing, listing_id)
+    if not can_view(user, listing):
+        abort(404, f"No listing with id {listing_id}.")
+    return listing
 
 
 def _own_registration(event: Event, user) -> Registration:
@@ -170,7 +179,8 @@ def update_event(data, event_id):
     return respond(_dump_event(event, warnings))
 
 
-@bp.route("/plan/<int:year>", methods=["GET"])
+#: The bounds are in the route so that the OpenAPI document (and Schemathesis) has them.
+@bp.route("/plan/<int(min=2000, max=2100):year>", methods=["GET"])
 @bp.response(200, PlanSchema)
 @bp.doc(security=TOKEN_AUTH)
 @errors.error_responses(bp, 401, 403, 404)
@@ -236,7 +246,7 @@ def create_registration(data, event_id):
     event = _event(event_id, user)
     if user.enterprise is None:
         abort(403, "Only members of an enterprise can register.")
-    listings = [get_or_404(Listing, i) for i in data["listing_ids"]]
+    listings = [_visible_listing(i, user) for i in data["listing_ids"]]
     reg = registration_ops.register(event, user.enterprise, user, listings)
     return respond(RegistrationSchema().dump(reg), 201)
 

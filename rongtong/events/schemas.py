@@ -40,7 +40,7 @@ class EventInSchema(BaseSchema):
     capacity = fields.Integer(load_default=0, validate=validate.Range(min=0, max=100_000))
     budget = Yuan(load_default=0, metadata={"description": "CNY; refused over the yearly cap."})
     organiser = Text(max_length=120, load_default="")
-    description = Text(max_length=20_000, load_default="")
+    description = Text(max_length=20_000, load_default="", multiline=True)
     requires_approval = fields.Boolean(load_default=False)
     slot_minutes = fields.Integer(load_default=20, validate=validate.Range(min=5, max=240))
     break_minutes = fields.Integer(load_default=5, validate=validate.Range(min=0, max=120))
@@ -106,7 +106,9 @@ class EventWithWarningsSchema(EventSchema):
 
 
 class EventQuerySchema(BaseSchema):
-    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+    year = fields.Integer(
+        validate=validate.Range(min=2000, max=2100, error="年份应在 {min} 到 {max} 之间。")
+    )
     kind = fields.String(validate=validate.OneOf(EVENT_KINDS, error="应为 {choices} 之一。"))
     status = fields.String(validate=validate.OneOf(EVENT_STATUSES, error="应为 {choices} 之一。"))
 
@@ -286,7 +288,7 @@ class OutcomeInSchema(BaseSchema):
                                 error="应为 {choices} 之一。"),
     )  # fmt: skip
     amount = Yuan(allow_none=True)
-    note = Text(max_length=2000, load_default="")
+    note = Text(max_length=2000, load_default="", multiline=True)
 
 
 class OutcomeSchema(Schema):

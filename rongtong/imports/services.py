@@ -12,11 +12,14 @@ import csv
 import io
 import json
 import os
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
+from flask import current_app
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -99,7 +102,80 @@ def read_rows(source, *, filename: str | None = None) -> list[Row]:
         return _jsonl_rows(_decode(raw))
     if fmt == "csv":
         return _tabular(_csv_records(_decode(raw, fallback="gb18030")))
+    check_xlsx_size(raw)
     return _tabular(_xlsx_records(raw))
+
+
+#: A shared string's element, ``<si>`` (or with a namespace prefix), in sharedStrings.xml.
+_SHARED_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,30}:)?si[\s>/]")
+#: Bytes kept between chunks so that a tag split across two is counted once: longer than
+#: any match of ``_SHARED_STRING``.
+_CARRY = 64
+_MAX_MEMBERS = 10_000
+
+
+def check_xlsx_size(raw: bytes) -> None:
+    """Refuse a workbook that would cost too much to open, before openpyxl parses it.
+
+    A few hundred KB can expand to hundreds of MB of XML (the review's 438 KB took 18 s and
+    230 MB). The limits are on what the zip directory declares: Python's zipfile (which
+    openpyxl reads through) never yields more than a member's declared size, and fails a
+    member whose data does not match it. The shared strings are counted in a stream, so the
+    check itself holds no more than a chunk in memory.
+    """
+    config = current_app.config
+    max_bytes = int(config["IMPORT_XLSX_MAX_UNCOMPRESSED"])
+    max_strings = int(config["IMPORT_XLSX_MAX_SHARED_STRINGS"])
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            members = archive.infolist()
+            if len(members) > _MAX_MEMBERS:
+                raise ImportFileError(_("该 .xlsx 文件的结构异常（部件过多），无法导入。"))
+            if sum(m.file_size for m in members) > max_bytes:
+                raise ImportFileError(
+                    _(
+                        "该 .xlsx 文件解压后超过 %(mb)d MB，请删去多余的工作表或拆分后导入。",
+                        mb=max_bytes // (1024 * 1024),
+                    )
+                )
+            for member in _shared_string_parts(archive, members):
+                with archive.open(member) as stream:
+                    if _count_shared_strings(stream, max_strings) > max_strings:
+                        raise ImportFileError(
+                            _(
+                                "该 .xlsx 文件含有超过 %(n)d 个不同的文本，请拆分后导入。",
+                                n=max_strings,
+                            )
+                        )
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as exc:
+        raise ImportFileError("无法读取该 .xlsx 文件（文件损坏或不是 Excel 工作簿）。") from exc
+
+
+def _shared_string_parts(archive: zipfile.ZipFile, members) -> list[zipfile.ZipInfo]:
+    """The usual xl/sharedStrings.xml and any part [Content_Types].xml declares as one."""
+    declared = {"xl/sharedstrings.xml"}
+    types = next((m for m in members if m.filename == "[Content_Types].xml"), None)
+    if types is not None:
+        text = archive.read(types).decode("utf-8", "replace")
+        for tag in re.findall(r"<Override\b[^>]*>", text):
+            if "sharedStrings" in tag:
+                part = re.search(r'PartName="/?([^"]+)"', tag)
+                if part:
+                    declared.add(part.group(1).lower())
+    return [m for m in members if m.filename.lower() in declared]
+
+
+def _count_shared_strings(stream, limit: int) -> int:
+    """How many ``<si>`` elements ``stream`` holds, stopping once past ``limit``."""
+    count, carry = 0, b""
+    while chunk := stream.read(1 << 20):
+        buffer = carry + chunk
+        cut = max(len(buffer) - _CARRY, 0)
+        count += sum(1 for match in _SHARED_STRING.finditer(buffer) if match.start() < cut)
+        carry = buffer[cut:]
+        if count > limit:
+            return count
+    return count + len(_SHARED_STRING.findall(carry))
 
 
 def _decode(raw: bytes, fallback: str | None = None) -> str:

@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..core.labels import LABELS
+from ..core.sheets import clean_cell
 from ..extensions import db
 from ..taxonomy.models import VOCABULARIES
 from .headers import COLUMNS
@@ -55,13 +56,17 @@ def build_template(kind: str) -> bytes:
         cell.fill = REQUIRED_FILL if column.required else HEADER_FILL
         data.column_dimensions[letter].width = max(14, len(column.header) * 2 + 4)
         choices = value_labels(column.values) if column.values else []
+        # Labels are the admins' taxonomy terms: cleaned like every exported cell.
         notes.append(
             [
-                column.header,
-                _("是") if column.required else "",
-                _note(column),
-                column.example,
-                "、".join(choices),
+                clean_cell(text)
+                for text in (
+                    column.header,
+                    _("是") if column.required else "",
+                    _note(column),
+                    column.example,
+                    "、".join(choices),
+                )
             ]
         )
         if not choices:
@@ -70,7 +75,7 @@ def build_template(kind: str) -> bytes:
         source = get_column_letter(value_column)
         values.cell(row=1, column=value_column, value=column.header)
         for row, label in enumerate(choices, start=2):
-            values.cell(row=row, column=value_column, value=label)
+            values.cell(row=row, column=value_column, value=clean_cell(label))
         validation = DataValidation(
             type="list",
             formula1=f"'{values.title}'!${source}$2:${source}${len(choices) + 1}",

@@ -13,6 +13,7 @@ from ..core.schemas import (
     UtcDateTime,
     Viewed,
     Yuan,
+    plain_text,
 )
 from ..enterprises.schemas import EnterpriseRefSchema
 from ..enterprises.services import find_by_credit_code
@@ -38,7 +39,7 @@ class Keywords(fields.List):
         for item in value:
             if not isinstance(item, str) or "\x00" in item:
                 raise ValidationError("关键词应为文本列表。")
-            words.extend(w.strip() for w in LIST_SEPARATORS.split(item) if w.strip())
+            words.extend(plain_text(w.strip()) for w in LIST_SEPARATORS.split(item) if w.strip())
         words = list(dict.fromkeys(words))
         total = len(",".join(words))
         if total > MAX_KEYWORDS:
@@ -94,10 +95,11 @@ class ListingInSchema(BaseSchema):
     category = TaxonomyTerm(Category, required=True)
     chain = TaxonomyTerm(Chain, required=True)
     title = Text(required=True, required_text=True, max_length=120)
-    summary = Text(max_length=500)
-    description = Text(max_length=MAX_TEXT)
+    summary = Text(max_length=500, multiline=True)
+    description = Text(max_length=MAX_TEXT, multiline=True)
     confidential = Text(
         max_length=MAX_TEXT,
+        multiline=True,
         metadata={"description": "Shown to the owner, organizers and verified members only."},
     )
     keywords = Keywords(metadata={"example": ["激光焊接", "电池托盘"]})

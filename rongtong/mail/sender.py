@@ -440,6 +440,9 @@ def _prepare(mail: OutboxMail, sender: str) -> _Claimed:
     try:
         claimed.outgoing = Outgoing(mail.id, mail.key, mail.recipient, build_message(mail, sender))
     except (ValueError, TypeError) as exc:  # e.g. a header value the email policy refuses
+        # queue_mail refuses what it knows to be unsendable; one that still gets here is a bug
+        # to be seen in the logs, not a mail that quietly never arrives.
+        log.error("Mail %s (%s) cannot be built: %s", mail.id, mail.purpose, exc)
         claimed.error = PermanentFailure(f"cannot build the message: {exc}")
     return claimed
 

@@ -397,10 +397,12 @@ def mark_not_relevant(listing: Listing, counterpart: Listing, user, score=None) 
     return judgement
 
 
-def restore_match(listing: Listing, counterpart_id: int) -> None:
-    db.session.execute(
+def restore_match(listing: Listing, counterpart_id: int) -> bool:
+    """Show ``counterpart_id`` among ``listing``'s matches again; False if it was not hidden."""
+    result = db.session.execute(
         db.delete(MatchJudgement).where(
             MatchJudgement.listing_id == listing.id,
             MatchJudgement.counterpart_id == counterpart_id,
         )
     )
+    return result.rowcount > 0

@@ -18,6 +18,7 @@ from flask import current_app, send_file
 from flask_babel import lazy_gettext as _l
 
 from ..core.services import ServiceError
+from ..core.validators import BIDI_CONTROLS
 from ..extensions import db
 from .models import Proposal, ProposalAttachment
 from .rules import proposer_only
@@ -79,9 +80,16 @@ def check_filename(name: str | None) -> str:
     """The uploader's file name if it is a plain name with an allowed extension."""
     if not name or not name.strip():
         raise ServiceError(_l("请选择要上传的文件。"), field="attachments", code="no_file")
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+    if any(unicodedata.category(c) == "Cc" for c in name):  # C0, DEL and C1
         raise ServiceError(
             _l("文件名含有空字符或控制字符，请改名后重新上传。"),
+            field="attachments",
+            code="bad_filename",
+        )
+    if any(c in BIDI_CONTROLS for c in name):
+        # "合同\u202efdp.exe" shows as "合同exe.pdf": the name itself is never echoed.
+        raise ServiceError(
+            _l("文件名含有改变文字方向的控制字符，请改名后重新上传。"),
             field="attachments",
             code="bad_filename",
         )

@@ -14,10 +14,10 @@ from .services import CONTENT_TYPES, DECISIONS, LIMITS
 class ProposalContentSchema(BaseSchema):
     """What the proposing enterprise writes (``services.CONTENT_FIELDS``), all optional."""
 
-    summary = Text(max_length=LIMITS["summary"])
-    approach = Text(max_length=LIMITS["approach"])
-    team = Text(max_length=LIMITS["team"])
-    timeline = Text(max_length=LIMITS["timeline"])
+    summary = Text(max_length=LIMITS["summary"], multiline=True)
+    approach = Text(max_length=LIMITS["approach"], multiline=True)
+    team = Text(max_length=LIMITS["team"], multiline=True)
+    timeline = Text(max_length=LIMITS["timeline"], multiline=True)
     quote = Yuan(allow_none=True, metadata={"description": "Whole yuan (CNY)."})
 
 
@@ -55,7 +55,11 @@ class DecisionSchema(BaseSchema):
         validate=validate.OneOf(DECLINE_REASONS, error="应为 {choices} 之一。"),
         metadata={"description": "Decline only: why."},
     )
-    note = Text(max_length=5000, metadata={"description": "Decline only: shown to the proposer."})
+    note = Text(
+        max_length=5000,
+        multiline=True,
+        metadata={"description": "Decline only: shown to the proposer."},
+    )
     amount = Yuan(
         allow_none=True, metadata={"description": "Accept only: agreed amount; default the quote."}
     )
@@ -78,7 +82,7 @@ class DecisionSchema(BaseSchema):
 
 
 class MessageInSchema(BaseSchema):
-    body = Text(required=True, required_text=True, max_length=5000)
+    body = Text(required=True, required_text=True, max_length=5000, multiline=True)
 
 
 class AttachmentUploadSchema(BaseSchema):

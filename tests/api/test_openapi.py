@@ -26,7 +26,7 @@ def test_every_api_route_is_documented(app, spec):
     routes = set()
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(f"{API}/") and rule.endpoint.startswith("api_"):
-            path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+            path = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", r"{\1}", rule.rule)
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 routes.add((path, method.lower()))
     documented = {
@@ -109,3 +109,58 @@ def test_responses_match_their_documented_schema(client, spec, make_listing):
     item = client.get(f"{API}/listings").get_json()["items"][0]
     documented = _resolve(spec, {"$ref": "#/components/schemas/Listing"})
     assert set(item) == set(documented["properties"])
+
+
+#: Parameters whose bounds Schemathesis should probe: both ends stated in the document.
+BOUNDED = {"page", "per_page", "year", "k"}
+
+
+def test_every_page_and_year_parameter_states_its_bounds(spec):
+    seen = {}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":  # the path's own, shared by its operations
+                continue
+            for parameter in operations.get("parameters", []) + operation.get("parameters", []):
+                parameter = _resolve(spec, parameter)
+                if parameter["name"] in BOUNDED:
+                    schema = parameter["schema"]
+                    seen[(method, path, parameter["name"])] = (
+                        schema.get("minimum"),
+                        schema.get("maximum"),
+                    )
+    unbounded = {key: bounds for key, bounds in seen.items() if None in bounds}
+    assert unbounded == {}
+    names = {name for _, _, name in seen}
+    assert names == BOUNDED
+    assert seen[("get", f"{API}/plan/{{year}}", "year")] == (2000, 2100)
+    assert seen[("get", f"{API}/events", "year")] == (2000, 2100)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{API}/listings?page=0",
+        f"{API}/listings?page=100001",
+        f"{API}/listings?page=99999999999999999999",
+        f"{API}/enterprises?per_page=0",
+        f"{API}/events?year=1999",
+        f"{API}/events?year=2101",
+        f"{API}/events?year=-5",
+        f"{API}/notifications?page=0",
+        f"{API}/notifications?per_page=101",
+    ],
+)
+def test_parameters_past_their_bounds_are_4xx(client, caller, path):
+    member = caller()
+    response = client.get(path, headers=member.headers)
+    assert response.status_code == 422, (path, response.status_code)
+    assert set(response.get_json()) == {"error"}
+
+
+@pytest.mark.parametrize("year", [1999, 2101, 99999])
+def test_plan_years_past_the_bounds_are_404_with_the_error_body(client, caller, year):
+    organizer = caller("organizer")
+    response = client.get(f"{API}/plan/{year}", headers=organizer.headers)
+    assert response.status_code == 404
+    assert set(response.get_json()) == {"error"}

@@ -168,6 +168,8 @@ BAD = [
     ("too large", "大文件.pdf", PDF + b"0" * 3000, "too_large", "文件过大"),
     ("empty", "空.pdf", b"", "empty", "文件是空的"),
     ("path", "../../static/x.pdf", PDF, "bad_filename", "不能包含路径"),
+    ("bidi", "合同\u202egnp.pdf", PDF, "bad_filename", "改变文字方向"),
+    ("control", "合同\x0b.pdf", PDF, "bad_filename", "控制字符"),
     ("no name", "", PDF, "no_file", "请选择要上传的文件"),
 ]
 

@@ -96,6 +96,10 @@ BAD = [
     ("slash", "a/b.pdf", PDF, "不能包含路径"),
     ("dot file", ".htaccess.pdf", PDF, "不能以点开头"),
     ("double dot", "x..pdf", PDF, "不能以点开头或含有"),
+    # Finding 15: a right-to-left override makes "合同\u202efdp.exe" read "合同exe.pdf".
+    ("bidi override", "合同\u202egnp.pdf", PDF, "改变文字方向"),
+    ("bidi isolate", "合同\u2067fdp\u2069.pdf", PDF, "改变文字方向"),
+    ("C1 control", "合同\x85.pdf", PDF, "控制字符"),
 ]
 
 
@@ -136,6 +140,9 @@ def test_a_refused_file_keeps_the_good_ones_out_too(app, auth, draft):
         "bad\x00name.pdf",
         "x\x00../../etc/passwd",
         "tab\tname.pdf",
+        "next\x85line.pdf",
+        "rtl\u202eexe.pdf",
+        "mark\u200fname.pdf",
         "/etc/passwd.pdf",
         "C:\\Users\\a\\file.pdf",
         "..",
