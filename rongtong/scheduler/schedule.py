@@ -40,6 +40,8 @@ def job(id: str, func: str, when: tuple[str, dict], misfire_hours: float = 1) ->
 JOBS: list[JobDef] = [
     job("mail.send_outbox", "mail.jobs:send_outbox", every(minutes=1)),
     job("matches.rebuild_index", "matches.services:rebuild_index", cron(hour=2, minute=30), 6),
+    # Between nightly builds: rebuild once the live delta passes MATCHER_REBUILD_SHARE.
+    job("matches.refresh_index", "matches.services:refresh_index", every(minutes=10)),
     # Expiry also closes challenges to new proposals (揭榜) at their deadline.
     job("listings.expire", "listings.services:expire_listings", cron(hour=0, minute=5), 12),
     job("listings.deadline_reminders", "listings.jobs:remind_deadlines", cron(hour=9), 12),
