@@ -225,13 +225,13 @@ class _LiveCache:
         now = time.monotonic()
         if self.live is None or now - self.checked_at >= cfg["MATCHER_RELOAD_SECONDS"]:
             self._check_build()
-        if self.live is not None and now - self.polled_at >= cfg["MATCHER_LIVE_POLL_SECONDS"]:
-            # One thread applies the log; the others answer from the index as it is.
-            if self.lock.acquire(blocking=False):
-                try:
-                    self._poll()
-                finally:
-                    self.lock.release()
+        due = now - self.polled_at >= cfg["MATCHER_LIVE_POLL_SECONDS"]
+        # One thread applies the log; the others answer from the index as it is.
+        if self.live is not None and due and self.lock.acquire(blocking=False):
+            try:
+                self._poll()
+            finally:
+                self.lock.release()
         return self.live
 
     def _check_build(self) -> None:
@@ -425,9 +425,10 @@ def counterparts(
     The listings themselves may be drafts or edited since the change log was last applied:
     each is ranked as it is now (or, in a batch covering most of the index, as the live index
     holds it; see ``ALL_PAIRS_SHARE``). Counterparts come from the live index and are checked
-    against the database as well, so one closed a moment ago never shows. Reasons are the matcher's structured ones, worded in
-    the current locale; with ``explain`` each pair is explained (shared terms as well), which
-    costs a product per pair. Scores are the matcher's, unrounded.
+    against the database as well, so one closed a moment ago never shows. Reasons are the
+    matcher's structured ones, worded in the current locale; with ``explain`` each pair is
+    explained (shared terms as well), which costs a product per pair. Scores are the
+    matcher's, unrounded.
     """
     listings = list({listing.id: listing for listing in listings}.values())
     result: dict[int, list[ListingMatch]] = {listing.id: [] for listing in listings}

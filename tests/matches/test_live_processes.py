@@ -15,7 +15,7 @@ from rongtong.listings.models import Listing
 from rongtong.matches import services
 from rongtong.taxonomy.models import Category, Chain, District, EnterpriseKind
 from tests.conftest import valid_credit_code
-from tests.mail.support import _app_for, process_database  # noqa: F401
+from tests.mail.support import _app_for
 
 #: A fresh interpreter for each instance, as a second worker or machine has (a fork would
 #: inherit the locks of the test process's threads).
