@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import shutil
@@ -36,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 PORTS = (5131, 5132)
 CHALLENGE_REF_TITLE = "柔性AMOLED面板Mura缺陷自动检测与Demura补偿"
-SECRET = "bench-publish-matchable-not-for-production-8d1e"
+SECRET = "bench-publish-matchable-not-for-production-8d1e"  # noqa: S105  (loopback bench)
 
 
 def _env(instance: Path, url: str) -> dict:
@@ -99,9 +100,7 @@ def _prepare(url: str, env: dict) -> tuple[int, str]:
 
 def _request(method: str, port: int, path: str, token: str | None = None, body=None):
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(  # noqa: S310  (loopback only)
-        f"http://127.0.0.1:{port}{path}", data=data, method=method
-    )
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method)
     request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
@@ -118,7 +117,7 @@ def _serve(env: dict, port: int, log: Path) -> subprocess.Popen:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)  # noqa: S310
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
             return process
         except (OSError, urllib.error.URLError):
             time.sleep(0.2)
@@ -195,7 +194,7 @@ def _report(what: str, times: list[float | None]) -> None:
     if not ok:
         print(f"{what}: never ({missed} runs timed out)")
         return
-    p95 = ok[min(len(ok) - 1, int(round(0.95 * len(ok))) - 1)] if missed == 0 else float("inf")
+    p95 = ok[min(len(ok) - 1, math.ceil(0.95 * len(ok)) - 1)] if missed == 0 else float("inf")
     print(
         f"{what}: p50 {statistics.median(ok):.2f} s, p95 {p95:.2f} s, max {ok[-1]:.2f} s"
         + (f", {missed} timed out" if missed else "")
