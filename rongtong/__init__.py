@@ -184,6 +184,7 @@ def _import_models() -> None:
     from .events import models as _events  # noqa: F401
     from .listings import models as _listings  # noqa: F401
     from .mail import models as _mail  # noqa: F401
+    from .matches import changes as _changes  # noqa: F401  (the change log's session events)
     from .matches import models as _matches  # noqa: F401
     from .notifications import models as _notifications  # noqa: F401
     from .outcomes import models as _outcomes  # noqa: F401

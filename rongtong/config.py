@@ -70,6 +70,10 @@ class DefaultConfig:
     SEED_DATA_DIR = str(Path(__file__).resolve().parent.parent / "seed_data")
     MATCHING_USER_DICT = None  # defaults to <SEED_DATA_DIR>/matching/industry_dict.txt
     MATCHING_STOPWORDS = None
+    MATCHER_RELOAD_SECONDS = 5  # how often a process looks for a newer build
+    MATCHER_LIVE_POLL_SECONDS = 2  # how often it applies the change log (0: before each answer)
+    MATCHER_LIVE_HOLE_SECONDS = 60  # how long an unseen seq may still commit (see matches)
+    MATCHER_REBUILD_SHARE = 0.03  # rebuild when this share of the base has changed
 
     #: Outgoing mail: ``file`` writes .eml files to MAIL_FILE_DIR (default instance/outbox/);
     #: ``smtp`` is the default once MAIL_SERVER is set. MAIL_USE_TLS is implicit TLS (465).

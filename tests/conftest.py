@@ -70,6 +70,7 @@ TEST_CONFIG = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "SERVER_NAME": "localhost",
     "MATCHER_RELOAD_SECONDS": 0,
+    "MATCHER_LIVE_POLL_SECONDS": 0,
 }
 
 

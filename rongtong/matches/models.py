@@ -1,8 +1,8 @@
-"""What the platform keeps about matching: index builds and people's judgements."""
+"""What the platform keeps about matching: index builds, the change log since, judgements."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.time import utcnow
@@ -20,6 +20,31 @@ class MatcherBuild(db.Model):
     filename: Mapped[str] = mapped_column(String(200))
     n_docs: Mapped[int] = mapped_column(default=0)
     duration_ms: Mapped[int] = mapped_column(default=0)
+    #: The change log's highest ``seq`` when the build read the listings: the changes after
+    #: it are each process's live delta over this build.
+    seq: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class ListingChange(db.Model):
+    """One change that affects matching (a listing published, edited, closed, expired,
+    awarded, taken down, imported, deleted, or its enterprise's district or tier changed).
+
+    Only the listing's id is kept: a process applying the log reads the listing as it is
+    then. ``seq`` grows with each row; a row is written while its transaction holds the
+    listing's row lock, so for one listing the order of ``seq`` is the order of commits.
+    """
+
+    __tablename__ = "listing_changes"
+    __table_args__ = (
+        Index("ix_listing_changes_recorded_at", "recorded_at"),
+        # SQLite would reuse the highest rowid after a delete; the log must never go back.
+        {"sqlite_autoincrement": True},
+    )
+
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    #: No foreign key: a deleted listing's removal is a change too.
+    listing_id: Mapped[int] = mapped_column(index=True)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class MatchJudgement(db.Model):

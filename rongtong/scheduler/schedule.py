@@ -53,6 +53,8 @@ JOBS: list[JobDef] = [
     job("mail.send_outbox", "mail.jobs:send_outbox", every(minutes=1)),
     # Missed nights are rebuilt once (coalesced), whenever the scheduler is back that day.
     job("matches.rebuild_index", "matches.services:rebuild_index", cron(hour=2, minute=30), 24),
+    # Between nightly builds: rebuild once the live delta passes MATCHER_REBUILD_SHARE.
+    job("matches.refresh_index", "matches.services:refresh_index", every(minutes=10)),
     # Expiry also closes challenges to new proposals (揭榜) at their deadline: always caught up.
     job("listings.expire", "listings.services:expire_listings", cron(hour=0, minute=5), None),
     job("listings.deadline_reminders", "listings.jobs:remind_deadlines", cron(hour=9), 12),

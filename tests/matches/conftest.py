@@ -3,6 +3,7 @@
 import pytest
 
 from rongtong.matches import services
+from tests.mail.support import process_database  # noqa: F401  (a fixture)
 
 
 @pytest.fixture

@@ -70,7 +70,8 @@ def test_workers_pick_up_a_new_build_without_restart(app, make_listing, corpus):
     services._cache.clear()
     second = services.current_matcher()
     assert second is not first
-    assert newcomer.id in second.ids_ and build.n_docs == len(second.ids_)
+    assert second.base_seq == build.seq
+    assert newcomer.id in second.base.ids_ and build.n_docs == len(second.base.ids_)
 
 
 def test_match_cli_rebuild_and_eval(runner, corpus, tmp_path):
