@@ -41,6 +41,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.url_map.converters["int"] = _IdConverter
     _import_models()
     _init_extensions(app)
+    _init_tokenizer(app)
     _register_blueprints(app)
     from .core import errors, web
 
@@ -187,6 +188,19 @@ def _init_extensions(app: Flask) -> None:
     ext.babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     ext.limiter.init_app(app)
     ext.api.init_app(app)
+
+
+def _init_tokenizer(app: Flask) -> None:
+    """The one word segmenter (domain dictionary, stop words) that search and the matcher use;
+    loading the dictionary takes a while, so once per app rather than per call."""
+    from matching import Tokenizer
+
+    def existing(path: str | None) -> str | None:
+        return path if path and os.path.exists(path) else None
+
+    app.extensions["matching_tokenizer"] = Tokenizer.from_files(
+        existing(app.config["MATCHING_USER_DICT"]), existing(app.config["MATCHING_STOPWORDS"])
+    )
 
 
 def _register_blueprints(app: Flask) -> None:

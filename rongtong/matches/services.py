@@ -21,7 +21,7 @@ from matching import Doc, FormatVersionError, TfidfMatcher
 from ..enterprises.models import Enterprise
 from ..extensions import db
 from ..listings.models import Listing
-from ..listings.services import configured_text
+from ..listings.services import text_tokenizer
 from ..taxonomy.models import Chain
 from .models import MatcherBuild, MatchJudgement
 
@@ -74,9 +74,7 @@ def new_matcher() -> TfidfMatcher:
     """A matcher with the platform's parameters and the chain groups from the taxonomy."""
     groups = dict(db.session.execute(db.select(Chain.code, Chain.group)).all())
     params = dict(current_app.config.get("MATCHER_PARAMS") or {})
-    return TfidfMatcher(
-        chain_groups=groups, tokenizer=configured_text().default_tokenizer(), **params
-    )
+    return TfidfMatcher(chain_groups=groups, tokenizer=text_tokenizer(), **params)
 
 
 def _index_dir() -> Path:
