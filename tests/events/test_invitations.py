@@ -25,7 +25,7 @@ def _pool(make_user, make_enterprise, make_listing, n):
             title=f"激光焊接变形控制服务{i}号",
             summary="提供激光焊接工艺与焊接变形控制。",
             keywords=WELDING,
-        )  # fmt: skip
+        )
         for i in range(n)
     ]
     return challenge, caps
@@ -43,7 +43,7 @@ def test_capacity_60_brings_more_than_10(make_event, make_user, make_enterprise,
 
 
 def test_no_suggestion_under_the_floor(make_event, make_user, make_enterprise, make_listing):
-    challenge, caps = _pool(make_user, make_enterprise, make_listing, 2)
+    challenge, _caps = _pool(make_user, make_enterprise, make_listing, 2)
     # Shares a little text with the challenge, in another category: a pair under the floor.
     faint = make_listing(
         enterprise=make_enterprise(), kind="capability", chain="biomfg", category="finance",
@@ -53,7 +53,7 @@ def test_no_suggestion_under_the_floor(make_event, make_user, make_enterprise, m
     match_services.rebuild_index()
     matcher = match_services.current_matcher()
     faint_score = matcher.explain(challenge.id, faint.id).score
-    assert 0 < faint_score and not matcher.bands_.above_floor(faint_score)
+    assert faint_score > 0 and not matcher.bands_.above_floor(faint_score)
     found = invitation_ops.suggestions(make_event(chain="robotics", capacity=60))
     assert faint.enterprise_id not in {s.enterprise.id for s in found}
     paired = [s for s in found if s.counterpart is not None]
