@@ -85,6 +85,9 @@ def _finish_config(app: Flask, overrides: Mapping) -> None:
     app.config["MATCHING_STOPWORDS"] = app.config.get("MATCHING_STOPWORDS") or os.path.join(
         seed, "matching", "stopwords.txt"
     )
+    if app.config.get("MATCHER_JUDGED_SETS") is None:
+        root = Path(__file__).resolve().parent.parent
+        app.config["MATCHER_JUDGED_SETS"] = [seed, str(root / "bench" / "eval" / "set-b")]
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],

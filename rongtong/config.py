@@ -66,6 +66,12 @@ class DefaultConfig:
     SEED_DATA_DIR = str(Path(__file__).resolve().parent.parent / "seed_data")
     MATCHING_USER_DICT = None  # defaults to <SEED_DATA_DIR>/matching/industry_dict.txt
     MATCHING_STOPWORDS = None
+    #: The learned blend (matches.learning), retrained nightly; none: the hand-set blend.
+    MATCHER_BLEND_PATH = None  # defaults to <instance folder>/matcher/blend.json
+    #: Judged sets a new blend must not do worse on (folders; missing ones are skipped).
+    MATCHER_JUDGED_SETS = None  # defaults to SEED_DATA_DIR and bench/eval/set-b
+    #: Use-based pairs graded 2 or 3 needed before a blend is trained on them.
+    MATCHER_BLEND_MIN_POSITIVES = 10
 
     #: Outgoing mail: ``file`` writes .eml files to MAIL_FILE_DIR (default instance/outbox/);
     #: ``smtp`` is the default once MAIL_SERVER is set. MAIL_USE_TLS is implicit TLS (465).

@@ -16,7 +16,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from matching import Doc, FormatVersionError, TfidfMatcher
+from matching import Doc, FormatVersionError, TfidfMatcher, load_blend
 
 from ..enterprises.models import Enterprise
 from ..extensions import db
@@ -77,11 +77,28 @@ def matchable_listings():
     )
 
 
-def new_matcher() -> TfidfMatcher:
-    """A matcher with the platform's parameters and the chain groups from the taxonomy."""
+def blend_path() -> Path:
+    """Where the learned blend in use is kept (``MATCHER_BLEND_PATH``, else in the instance
+    folder beside the index)."""
+    configured = current_app.config.get("MATCHER_BLEND_PATH")
+    return (
+        Path(configured) if configured else Path(current_app.instance_path) / "matcher/blend.json"
+    )
+
+
+#: ``new_matcher``'s default: the learned blend at ``blend_path()``, if there is one.
+CONFIGURED_BLEND = object()
+
+
+def new_matcher(*, blend=CONFIGURED_BLEND) -> TfidfMatcher:
+    """A matcher with the platform's parameters, the chain groups from the taxonomy, the app's
+    tokenizer and the learned blend in use (``matches.learning``; none: the hand-set blend).
+    ``blend``: another ``PairBlend``, or None for the hand-set blend."""
     groups = dict(db.session.execute(db.select(Chain.code, Chain.group)).all())
     params = dict(current_app.config.get("MATCHER_PARAMS") or {})
-    return TfidfMatcher(chain_groups=groups, tokenizer=text_tokenizer(), **params)
+    if blend is CONFIGURED_BLEND:
+        blend = load_blend(blend_path())
+    return TfidfMatcher(chain_groups=groups, tokenizer=text_tokenizer(), blend=blend, **params)
 
 
 def _index_dir() -> Path:

@@ -39,6 +39,8 @@ def job(id: str, func: str, when: tuple[str, dict], misfire_hours: float = 1) ->
 #: id, function (in ``rongtong.``), when, misfire grace in hours.
 JOBS: list[JobDef] = [
     job("mail.send_outbox", "mail.jobs:send_outbox", every(minutes=1)),
+    # Before the nightly build, which then uses the blend it keeps (if the guard lets it).
+    job("matches.retrain_blend", "matches.learning:retrain_blend", cron(hour=2), 6),
     job("matches.rebuild_index", "matches.services:rebuild_index", cron(hour=2, minute=30), 6),
     # Expiry also closes challenges to new proposals (揭榜) at their deadline.
     job("listings.expire", "listings.services:expire_listings", cron(hour=0, minute=5), 12),
