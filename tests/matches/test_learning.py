@@ -170,3 +170,9 @@ def test_the_admin_page_is_for_admins_only(auth, client, make_user, blend_file):
         auth.login(make_user(role=role, enterprise=None if role != "member" else ...))
         assert client.get("/admin/matcher").status_code == 403
         auth.logout()
+
+
+def test_the_train_command_reports_the_run(runner, blend_file):
+    result = runner.invoke(args=["match", "train"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("too_little_use: 0 pairs")
