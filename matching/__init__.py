@@ -37,11 +37,7 @@ from matching.matcher import (
 from matching.text import (
     Tokenizer,
     builtin_tokenizer,
-    configure,
     normalize,
-    search_groups,
-    search_terms,
-    segment,
 )
 
 __all__ = [
@@ -66,7 +62,6 @@ __all__ = [
     "Tokenizer",
     "builtin_tokenizer",
     "calibrate_bands",
-    "configure",
     "evaluate",
     "evaluate_matcher",
     "load_blend",
@@ -75,8 +70,5 @@ __all__ = [
     "ndcg_at_k",
     "normalize",
     "recall_at_k",
-    "search_groups",
-    "search_terms",
-    "segment",
     "training_pairs",
 ]

@@ -36,6 +36,7 @@ from typing import Any
 import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
+from matching.blend import Bands
 from matching.matcher import Doc, Explanation, Match, TfidfMatcher
 
 __all__ = ["STATE_VERSION", "Change", "LiveIndex"]
@@ -273,8 +274,10 @@ class LiveIndex:
         """Every live document's k best live counterparts, by id, best first."""
         return self.merged().top_pairs(k)
 
-    def explain(self, a: Doc | Any, b: Doc | Any, *, n_terms: int = 10) -> Explanation:
-        """As :meth:`TfidfMatcher.explain`; ids may be of base or delta documents.
+    def explain(
+        self, a: Doc | Any, b: Doc | Any, *, n_terms: int = 10, reader: str | None = None
+    ) -> Explanation:
+        """As :meth:`TfidfMatcher.explain` (``reader`` too); ids may be of base or delta documents.
 
         The id of a removed or replaced base document raises KeyError.
         """
@@ -290,4 +293,19 @@ class LiveIndex:
                 raise KeyError(msg)
             return x
 
-        return self.base.explain(resolve(a), resolve(b), n_terms=n_terms)
+        return self.base.explain(resolve(a), resolve(b), n_terms=n_terms, reader=reader)
+
+    # ------------------------------------------------- what a page shows (the base's)
+
+    @property
+    def bands_(self) -> Bands:
+        """The base's score bands (the delta is scored in the base's space)."""
+        return self.base.bands_
+
+    def band(self, score: float) -> str:
+        """As :meth:`TfidfMatcher.band`."""
+        return self.base.band(score)
+
+    def highlight(self, text: str, terms: Iterable[str]) -> list[tuple[int, int, str]]:
+        """As :meth:`TfidfMatcher.highlight`."""
+        return self.base.highlight(text, terms)

@@ -5,19 +5,15 @@ domain dictionary) and the terms a database search should look for.
 
 A :class:`Tokenizer` is built once by the caller (from a domain dictionary and a
 stop-word list, e.g. ``seed_data/matching/``) and passed to whatever needs it:
-``TfidfMatcher(tokenizer=...)``, the search helpers. This module never guesses
-repository paths and works without them (built-in stop words, no extra words).
-
-:func:`configure` and the module-level :func:`segment`, :func:`search_terms` and
-:func:`search_groups` keep a process-wide default for callers not yet passing a
-tokenizer; the matcher never reads it.
+``TfidfMatcher(tokenizer=...)``, a database search (:meth:`Tokenizer.search_groups`).
+This module keeps no process-wide tokenizer, never guesses repository paths and works
+without them (:func:`builtin_tokenizer`: built-in stop words, no extra words).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import threading
 import unicodedata
 from collections.abc import Iterable
 from functools import cache
@@ -30,12 +26,7 @@ __all__ = [
     "DEFAULT_STOPWORDS",
     "Tokenizer",
     "builtin_tokenizer",
-    "configure",
-    "default_tokenizer",
     "normalize",
-    "search_groups",
-    "search_terms",
-    "segment",
 ]
 
 #: Used when no stop-word file is configured: function words and the filler of
@@ -174,7 +165,13 @@ class Tokenizer:
         return self.cut_normalized(normalize(text))
 
     def search_terms(self, query: str) -> list[str]:
-        """Distinct terms for a database search, longest first (see :func:`search_terms`)."""
+        """The distinct terms a database search should look for in a user's query.
+
+        The query is cut into one-script chunks (a CJK run, a Latin/digit token); each
+        chunk is a term, and so is each word of two or more characters that search-mode
+        segmentation finds in it: 激光焊接 gives 激光焊接, 激光, 焊接; AGV小车 gives agv,
+        小车. Longest first, ties in query order; stop words and punctuation give nothing.
+        """
         found: dict[str, int] = {}
         for chunk in _CHUNK_RE.findall(normalize(query)):
             if chunk not in self.stopwords:
@@ -261,53 +258,3 @@ class Tokenizer:
 def builtin_tokenizer() -> Tokenizer:
     """A tokenizer with no domain words and :data:`DEFAULT_STOPWORDS`, built once (immutable)."""
     return Tokenizer()
-
-
-_lock = threading.Lock()
-_default: Tokenizer | None = None
-
-
-def configure(
-    user_dict: str | os.PathLike[str] | None = None,
-    stopwords: str | os.PathLike[str] | None = None,
-) -> None:
-    """Load the domain dictionary and stop words into the module's default tokenizer.
-
-    Missing arguments fall back to no extra words and :data:`DEFAULT_STOPWORDS`.
-    Matchers fitted afterwards use the new tokenizer; fitted ones keep theirs.
-    """
-    global _default
-    tokenizer = Tokenizer.from_files(user_dict, stopwords)
-    with _lock:
-        _default = tokenizer
-
-
-def default_tokenizer() -> Tokenizer:
-    """The tokenizer :func:`configure` last set up (else :func:`builtin_tokenizer`)."""
-    return _default if _default is not None else builtin_tokenizer()
-
-
-def segment(text: str) -> list[str]:
-    """Normalised word tokens (rjieba, domain dictionary), punctuation and stop words dropped."""
-    return default_tokenizer().segment(text)
-
-
-def search_terms(query: str) -> list[str]:
-    """The distinct terms a database search should look for in a user's query.
-
-    The query is cut into one-script chunks (a CJK run, a Latin/digit token);
-    each chunk is a term, and so is each word of two or more characters that
-    search-mode segmentation finds in it: 激光焊接 gives 激光焊接, 激光, 焊接;
-    AGV小车 gives agv, 小车. Longest first, ties in query order; stop words and
-    punctuation give nothing.
-    """
-    return default_tokenizer().search_terms(query)
-
-
-def search_groups(query: str) -> list[list[str]]:
-    """The :func:`search_terms` of each white-space separated word of a user's query.
-
-    伺服电机 减速器 gives [[伺服电机, 伺服, 电机], [减速器, 减速]]: a listing should have
-    a term of every group. Query order; empty and repeated groups are dropped.
-    """
-    return default_tokenizer().search_groups(query)

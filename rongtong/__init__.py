@@ -41,6 +41,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.url_map.converters["int"] = _IdConverter
     _import_models()
     _init_extensions(app)
+    _init_tokenizer(app)
     _register_blueprints(app)
     from .core import errors, web
 
@@ -84,6 +85,9 @@ def _finish_config(app: Flask, overrides: Mapping) -> None:
     app.config["MATCHING_STOPWORDS"] = app.config.get("MATCHING_STOPWORDS") or os.path.join(
         seed, "matching", "stopwords.txt"
     )
+    if app.config.get("MATCHER_JUDGED_SETS") is None:
+        root = Path(__file__).resolve().parent.parent
+        app.config["MATCHER_JUDGED_SETS"] = [seed, str(root / "bench" / "eval" / "set-b")]
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # pysqlite's ``timeout`` is SQLite's busy timeout: a writer waits this long for the
         # lock. It only helps because writers begin IMMEDIATE (see _sqlite_begin).
@@ -208,6 +212,19 @@ def _init_extensions(app: Flask) -> None:
     ext.babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     ext.limiter.init_app(app)
     ext.api.init_app(app)
+
+
+def _init_tokenizer(app: Flask) -> None:
+    """The one word segmenter (domain dictionary, stop words) that search and the matcher use;
+    loading the dictionary takes a while, so once per app rather than per call."""
+    from matching import Tokenizer
+
+    def existing(path: str | None) -> str | None:
+        return path if path and os.path.exists(path) else None
+
+    app.extensions["matching_tokenizer"] = Tokenizer.from_files(
+        existing(app.config["MATCHING_USER_DICT"]), existing(app.config["MATCHING_STOPWORDS"])
+    )
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -74,6 +74,12 @@ class DefaultConfig:
     MATCHER_LIVE_POLL_SECONDS = 2  # how often it applies the change log (0: before each answer)
     MATCHER_LIVE_HOLE_SECONDS = 60  # how long an unseen seq may still commit (see matches)
     MATCHER_REBUILD_SHARE = 0.03  # rebuild when this share of the base has changed
+    #: The learned blend (matches.learning), retrained nightly; none: the hand-set blend.
+    MATCHER_BLEND_PATH = None  # defaults to <instance folder>/matcher/blend.json
+    #: Judged sets a new blend must not do worse on (folders; missing ones are skipped).
+    MATCHER_JUDGED_SETS = None  # defaults to SEED_DATA_DIR and bench/eval/set-b
+    #: Use-based pairs graded 2 or 3 needed before a blend is trained on them.
+    MATCHER_BLEND_MIN_POSITIVES = 10
 
     #: Outgoing mail: ``file`` writes .eml files to MAIL_FILE_DIR (default instance/outbox/);
     #: ``smtp`` is the default once MAIL_SERVER is set. MAIL_USE_TLS is implicit TLS (465).

@@ -1,4 +1,4 @@
-"""Admin pages: taxonomies (data, not code) and users' roles."""
+"""Admin pages: taxonomies (data, not code), users' roles, and what the matcher learned."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -84,3 +84,18 @@ def set_role(user_id: int):
             user.role = form.role.data
             flash(_("角色已修改。"), "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.get("/matcher")
+@admin_required
+def matcher():
+    """The matcher's blend: its weights, its figures on the judged sets, the last training."""
+    from ..matches import learning
+
+    return render_template(
+        "admin/matcher.html",
+        overview=learning.overview(),
+        run_results=learning.RUN_RESULTS,
+        source_labels=learning.SOURCE_LABELS,
+        set_labels=learning.SET_LABELS,
+    )

@@ -25,6 +25,8 @@ LABELS = {
     "meeting_source": {"request": _l("邀约"), "suggested": _l("推荐"), "manual": _l("手工")},
     "attendance": {"held": _l("已进行"), "no_show": _l("未到场")},
     "yes_no": {True: _l("是"), False: _l("否")},
+    #: A match score's calibrated band (matching.Bands): how often such scores were relevant.
+    "match_band": {"strong": _l("强"), "medium": _l("中"), "weak": _l("弱")},
 }
 
 

@@ -25,3 +25,18 @@ def year_arg(name: str = "year") -> int:
     if value not in YEARS:
         abort(404)
     return value
+
+
+class ListPage:
+    """One page of a list already in memory, with what the ``pager`` macro reads."""
+
+    def __init__(self, items: list, page: int, per_page: int) -> None:
+        self.total = len(items)
+        self.per_page = per_page
+        self.pages = max(1, -(-self.total // per_page))
+        self.page = page
+        self.items = items[(page - 1) * per_page : page * per_page]
+        self.has_prev = page > 1
+        self.has_next = page < self.pages
+        self.prev_num = page - 1 if self.has_prev else None
+        self.next_num = page + 1 if self.has_next else None

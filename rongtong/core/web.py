@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from .labels import label
 from .services import ServiceError
 from .time import to_local
 
@@ -55,6 +56,24 @@ def highlight(text: str, terms) -> Markup:
         result = result.replace(safe, f"\x00{safe}\x01")
     # Safe: ``result`` was escaped above; only our own <mark> tags are added.
     return Markup(result.replace("\x00", "<mark>").replace("\x01", "</mark>"))  # noqa: S704
+
+
+def mark_spans(text: str, spans) -> Markup:
+    """Escape ``text`` and wrap each (start, end, …) span of it in <mark>.
+
+    The spans come from the matcher (``highlight``: shared terms as whole words), so a term
+    inside a longer word (mura in Demura) is never marked, as a plain replace would.
+    """
+    text = text or ""
+    out, at = [], 0
+    for start, end, *_rest in sorted(spans or ()):
+        if start < at or end <= start or end > len(text):
+            continue  # overlapping or out of range: leave the text unmarked there
+        out += [str(escape(text[at:start])), "<mark>", str(escape(text[start:end])), "</mark>"]
+        at = end
+    out.append(str(escape(text[at:])))
+    # Safe: every piece of ``text`` was escaped; only our own <mark> tags are added.
+    return Markup("".join(out))  # noqa: S704
 
 
 @contextmanager
@@ -121,6 +140,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
     app.jinja_env.filters["highlight"] = highlight
+    app.jinja_env.filters["mark_spans"] = mark_spans
+    app.jinja_env.globals["code_label"] = label
     app.jinja_env.filters["to_local"] = to_local
     app.jinja_env.globals["current_language"] = lambda: str(get_locale() or "zh")
 

@@ -5,18 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
 
 from ..core.services import ServiceError
 from ..enterprises.models import Enterprise
 from ..extensions import db
 from ..listings.models import Listing
 from ..mail.services import queue_mail
-from ..matches.services import reason_dicts, taxonomy_labels
+from ..matches.services import counterparts, taxonomy_labels
 from ..taxonomy.models import Chain
 from .models import (
     Event,
     Invitation,
+    Registration,
 )
 from .registrations import _event_url, _recipients
 
@@ -33,44 +33,56 @@ class Suggestion:
     reasons: list[dict]
     listing: Listing | None = None
     counterpart: Listing | None = None
+    #: The score's calibrated band (strong, medium, weak); None when no pair suggested it.
+    band: str | None = None
 
 
-def _ranked_pairs(seeds: list[Listing], k: int):
-    """(seed, counterpart listing, score, reasons) for each seed's k best published
-    counterparts of another enterprise."""
-    from ..matches.services import current_matcher, listing_doc
+#: How many to suggest for an event without a capacity (no limit), and for any event at most.
+SUGGESTIONS_WITHOUT_CAPACITY = 100
+SUGGESTIONS_MAX = 500
 
-    matcher = current_matcher()
-    if matcher is None or not seeds:
+
+def suggestion_count(event: Event) -> int:
+    """As many suggestions as the event's capacity calls for (bounded)."""
+    return min(event.capacity or SUGGESTIONS_WITHOUT_CAPACITY, SUGGESTIONS_MAX)
+
+
+def _ranked_pairs(seeds: list[Listing], k: int, labels=None, *, floor: bool = True):
+    """(seed, counterpart listing, score, reasons, band) for each seed's k best published
+    counterparts of another enterprise (``counterparts``: pairs marked "not relevant" left
+    out), reasons worded. With ``floor``, never a pair under the matcher's floor: one that
+    weak makes no sense to the people invited because of it."""
+    if not seeds:
         return []
-    ranked = {s.id: matcher.rank(listing_doc(s), k=k) for s in seeds}
-    ids = {m.id for found in ranked.values() for m in found}
-    rows = {
-        row.id: row
-        for row in db.session.execute(
-            db.select(Listing)
-            .where(Listing.id.in_(ids), Listing.status == "published")
-            .options(joinedload(Listing.enterprise))
-        )
-        .unique()
-        .scalars()
-    }
-    out = []
-    for seed in seeds:
-        for m in ranked[seed.id]:
-            row = rows.get(m.id)
-            if row is not None and row.enterprise_id != seed.enterprise_id:
-                out.append((seed, row, float(m.score), m.reasons))
-    return out
+    found = counterparts(seeds, k, labels=labels)
+    return [
+        (seed, m.listing, m.score, m.reasons, m.band)
+        for seed in seeds
+        for m in found[seed.id]
+        if m.above_floor or not floor
+    ]
 
 
-def suggestions(event: Event, limit: int = 30) -> list[Suggestion]:
-    """Whom to invite, best first, one entry per enterprise.
+def _not_registrable(event: Event) -> set[int]:
+    """Enterprises already invited to or registered for the event (an active registration)."""
+    invited = db.select(Invitation.enterprise_id).where(Invitation.event_id == event.id)
+    registered = db.select(Registration.enterprise_id).where(
+        Registration.event_id == event.id, Registration.status.not_in(("cancelled", "rejected"))
+    )
+    return set(db.session.execute(invited.union(registered)).scalars())
+
+
+def suggestions(event: Event, limit: int | None = None) -> list[Suggestion]:
+    """Whom to invite, best first, one entry per enterprise: ``limit`` of them, by default as
+    many as the event's capacity calls for (``suggestion_count``).
 
     Roadshow: SMEs whose capabilities best match the chain's open challenges, those
     challenges' owners, and investors of the chain. Matchmaking: both sides of the best
-    pairs under the theme (and chain, if set).
+    pairs under the theme (and chain, if set). Each challenge brings up to ``limit``
+    counterparts, so the whole pool is ranked, but never a pair under the matcher's floor.
+    Enterprises already invited or registered are left out.
     """
+    limit = suggestion_count(event) if limit is None else limit
     stmt = db.select(Listing).where(Listing.status == "published", Listing.kind == "challenge")
     if event.kind == "roadshow":
         stmt = stmt.where(Listing.chain_id == event.chain_id)
@@ -82,15 +94,14 @@ def suggestions(event: Event, limit: int = 30) -> list[Suggestion]:
     labels = taxonomy_labels()
     best: dict[int, Suggestion] = {}
 
-    def offer(enterprise, role, score, reasons, listing, counterpart):
+    def offer(enterprise, role, score, reasons, listing, counterpart, band):
         old = best.get(enterprise.id)
         if old is None or score > old.score:
             best[enterprise.id] = Suggestion(
-                enterprise, role, round(score, 4), reason_dicts(reasons, labels),
-                listing, counterpart,
-            )  # fmt: skip
+                enterprise, role, round(score, 4), reasons, listing, counterpart, band
+            )
 
-    for challenge, capability, score, reasons in _ranked_pairs(challenges, k=10):
+    for challenge, capability, score, reasons, band in _ranked_pairs(challenges, limit, labels):
         if event.kind == "roadshow":
             if capability.enterprise.kind.code != "sme" and capability.enterprise.kind.code != (
                 "investor"
@@ -101,13 +112,15 @@ def suggestions(event: Event, limit: int = 30) -> list[Suggestion]:
             ):
                 continue
             role = "investor" if capability.enterprise.kind.code == "investor" else "sme"
-            offer(capability.enterprise, role, score, reasons, capability, challenge)
-            offer(challenge.enterprise, "challenge_owner", score, reasons, challenge, capability)
+            offer(capability.enterprise, role, score, reasons, capability, challenge, band)
+            offer(
+                challenge.enterprise, "challenge_owner", score, reasons, challenge, capability, band
+            )
         else:
             if event.theme_id and capability.category_id != event.theme_id:
                 continue
-            offer(capability.enterprise, "supply", score, reasons, capability, challenge)
-            offer(challenge.enterprise, "demand", score, reasons, challenge, capability)
+            offer(capability.enterprise, "supply", score, reasons, capability, challenge, band)
+            offer(challenge.enterprise, "demand", score, reasons, challenge, capability, band)
     if event.kind == "roadshow" and event.chain is not None:
         investors = db.session.execute(
             db.select(Enterprise).where(
@@ -125,12 +138,8 @@ def suggestions(event: Event, limit: int = 30) -> list[Suggestion]:
                     [{"code": "chain_investor", "text": _(
                         "关注%(chain)s产业链的投资机构", chain=event.chain.label)}],
                 )  # fmt: skip
-    invited = set(
-        db.session.execute(
-            db.select(Invitation.enterprise_id).where(Invitation.event_id == event.id)
-        ).scalars()
-    )
-    result = [s for s in best.values() if s.enterprise.id not in invited]
+    taken = _not_registrable(event)
+    result = [s for s in best.values() if s.enterprise.id not in taken]
     result.sort(key=lambda s: (-s.score, s.enterprise.id))
     return result[:limit]
 
@@ -142,7 +151,7 @@ def invite(event: Event, enterprise_ids, user=None) -> list[Invitation]:
         raise ServiceError(_("请至少选择一家单位。"), field="enterprise_ids")
     if event.status in ("held", "cancelled"):
         raise ServiceError(_("活动已结束或已取消。"), code="bad_state", status=409)
-    found = {s.enterprise.id: s for s in suggestions(event, limit=10_000)}
+    found = {s.enterprise.id: s for s in suggestions(event)}
     unknown = wanted - set(found)
     if unknown:
         raise ServiceError(

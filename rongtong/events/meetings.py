@@ -14,7 +14,6 @@ from ..core.services import ServiceError
 from ..core.time import to_local, to_utc, utcnow
 from ..extensions import db
 from ..mail.services import queue_mail
-from ..matches.services import reason_dicts, taxonomy_labels
 from ..outcomes.models import Outcome
 from ..outcomes.services import record_outcome
 from . import meeting_scheduler as ms
@@ -43,18 +42,17 @@ def pair_scores(event: Event) -> dict[frozenset, PairScore]:
     regs = registrations(event, ("confirmed",))
     owner = {listing.id: reg.id for reg in regs for listing in reg.listings}
     seeds = [listing for reg in regs for listing in reg.listings]
-    labels = None
     result: dict[frozenset, PairScore] = {}
     seed_owner = {listing.id: reg.id for reg in regs for listing in reg.listings}
-    for seed, other, score, reasons in _ranked_pairs(seeds, k=200):
+    # Every pair of participants gets a score, however weak: the scheduler fills tables.
+    for seed, other, score, reasons, _band in _ranked_pairs(seeds, k=200, floor=False):
         b = owner.get(other.id)
         a = seed_owner[seed.id]
         if b is None or a == b:
             continue
         key = frozenset((a, b))
         if key not in result or score > result[key].score:
-            labels = labels or taxonomy_labels()
-            result[key] = PairScore(round(score, 4), reason_dicts(reasons, labels))
+            result[key] = PairScore(round(score, 4), reasons)
     return result
 
 

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.auth import member_required, organizer_required
+from ..core.params import ListPage, page_arg
 from ..core.web import service_errors
 from ..extensions import db
 from ..listings.models import Listing
@@ -114,6 +115,10 @@ def checkin_code(event_id: int):
     return redirect(url_for("events.manage", event_id=event.id))
 
 
+#: Suggestions per page of the invite page (an event may call for hundreds).
+INVITE_PAGE_SIZE = 25
+
+
 @bp.route("/<int:event_id>/invite", methods=["GET", "POST"])
 @organizer_required
 def invite(event_id: int):
@@ -131,10 +136,13 @@ def invite(event_id: int):
     invited = db.session.execute(
         db.select(Invitation).where(Invitation.event_id == event.id).order_by(Invitation.id)
     ).scalars()
+    found = invitation_ops.suggestions(event)
+    page = ListPage(found, page_arg(), INVITE_PAGE_SIZE)
     return render_template(
         "events/invite.html",
         event=event,
-        suggestions=invitation_ops.suggestions(event),
+        suggestions=page.items,
+        page=page,
         invited=list(invited),
         form=form,
     )

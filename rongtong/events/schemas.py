@@ -175,6 +175,10 @@ class SuggestionSchema(Schema):
     enterprise = fields.Function(lambda s: s.enterprise.name)
     role = fields.String(metadata={"description": "sme, challenge_owner, investor, demand, supply"})
     score = fields.Float()
+    band = fields.String(
+        allow_none=True,
+        metadata={"description": "The score's calibrated band: strong, medium or weak."},
+    )
     reasons = fields.List(fields.Nested(ReasonSchema))
     listing_id = fields.Function(lambda s: s.listing.id if s.listing else None)
     counterpart_id = fields.Function(lambda s: s.counterpart.id if s.counterpart else None)

@@ -88,6 +88,11 @@ def _logs_views(listing: Listing) -> bool:
     return listing.is_challenge and current_user.enterprise_id != listing.enterprise_id
 
 
+def _owns(listing: Listing) -> bool:
+    enterprise_id = getattr(current_user, "enterprise_id", None)
+    return enterprise_id is not None and enterprise_id == listing.enterprise_id
+
+
 def _detail_page(listing: Listing, *, revealed: bool = False):
     from ..matches.services import matches_for
 
@@ -97,7 +102,9 @@ def _detail_page(listing: Listing, *, revealed: bool = False):
     return render_template(
         "listings/detail.html",
         listing=listing,
-        matches=matches_for(listing, k=10),
+        # Worded for the owner when the owner reads (about the counterpart, never praising the
+        # owner's own firm); for anyone else as a third party would put it.
+        matches=matches_for(listing, k=10, reader="a" if _owns(listing) else None),
         can_edit=services.can_edit(current_user, listing),
         show_confidential=may_see and (revealed or not logged),
         offer_reveal=logged and not revealed,

@@ -1,7 +1,6 @@
 """Listings: save, publish, close, renew, moderate, expire, and browse/search. Never commits."""
 
 import contextlib
-import os
 import secrets
 import time
 from collections.abc import Collection
@@ -13,6 +12,8 @@ from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import case, cast, func, literal, text
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import joinedload
+
+from matching import Tokenizer
 
 from ..audit import services as audit
 from ..core.services import ServiceError
@@ -37,22 +38,9 @@ PUBLIC_STATUSES = ("published", "closed", "expired", "awarded")
 SORTS = ("relevance", "newest", "deadline")
 
 
-def configured_text():
-    """The matcher's text module, configured once with the domain dictionary."""
-    from matching import text
-
-    if not getattr(configured_text, "configured", False):
-        cfg = current_app.config
-        text.configure(
-            user_dict=_existing(cfg["MATCHING_USER_DICT"]),
-            stopwords=_existing(cfg["MATCHING_STOPWORDS"]),
-        )
-        configured_text.configured = True
-    return text
-
-
-def _existing(path: str | None) -> str | None:
-    return path if path and os.path.exists(path) else None
+def text_tokenizer() -> Tokenizer:
+    """The app's word segmenter (domain dictionary and stop words), built once in create_app."""
+    return current_app.extensions["matching_tokenizer"]
 
 
 def new_ref(kind: str) -> str:
@@ -61,7 +49,7 @@ def new_ref(kind: str) -> str:
 
 
 def _spaced_terms(*parts: str | None) -> str:
-    terms = configured_text().search_terms(" ".join(p or "" for p in parts))
+    terms = text_tokenizer().search_terms(" ".join(p or "" for p in parts))
     return f" {' '.join(terms)} " if terms else ""
 
 
@@ -357,7 +345,7 @@ def _search(q: str):
     whose name is (nearly) the query are found too and rank first. Relevance is over the
     title and keywords: the more of the query's terms they have, and the longer, the higher.
     """
-    groups = [g[:_MAX_TERMS_PER_GROUP] for g in configured_text().search_groups(q)[:_MAX_GROUPS]]
+    groups = [g[:_MAX_TERMS_PER_GROUP] for g in text_tokenizer().search_groups(q)[:_MAX_GROUPS]]
     terms = list(dict.fromkeys(t for g in groups for t in g))
     if db.session.get_bind().dialect.name == "postgresql":
         match, relevance = _fulltext_search(groups, terms)

@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 from ..api import errors
 from ..api.auth import OPTIONAL_AUTH, api_user
 from ..api.common import Blueprint, respond
+from ..core.labels import label
 from ..listings.api import _visible
 from ..listings.schemas import ListingSchema
 from ..matches.services import matches_for
@@ -36,6 +37,16 @@ class MatchReasonSchema(Schema):
 class MatchSchema(Schema):
     listing = fields.Nested(ListingSchema)
     score = fields.Float(metadata={"description": "Blended match score in [0, 1]."})
+    band = fields.String(
+        metadata={
+            "description": "The score's calibrated band: strong, medium or weak (强 / 中 / 弱), "
+            "from how often scores in that range were relevant on judged pairs."
+        }
+    )
+    band_label = fields.String(metadata={"description": "The band in the caller's language."})
+    above_floor = fields.Boolean(
+        metadata={"description": "False under the floor: too weak to offer (pages fold these)."}
+    )
     reasons = fields.List(fields.Nested(MatchReasonSchema))
     terms = fields.List(fields.String(), metadata={"description": "Shared terms, best first."})
 
@@ -48,19 +59,24 @@ class MatchSchema(Schema):
 def matches(args, listing_id):
     """The listing's best published counterparts (challenge → capabilities and back).
 
-    Pairs the listing's enterprise marked "not relevant" are left out.
+    Pairs the listing's enterprise marked "not relevant" are left out. Reasons are worded
+    for the listing's owner when the caller is of its enterprise.
     """
     user = api_user()
     listing = _visible(listing_id, user)
     schema = ListingSchema(viewer=user)
+    owner = user is not None and user.enterprise_id == listing.enterprise_id
     return respond(
         [
             {
                 "listing": schema.dump(m.listing),
                 "score": m.score,
+                "band": m.band,
+                "band_label": label("match_band", m.band),
+                "above_floor": m.above_floor,
                 "reasons": m.reasons,
                 "terms": m.terms,
             }
-            for m in matches_for(listing, k=args["k"])
+            for m in matches_for(listing, k=args["k"], reader="a" if owner else None)
         ]
     )

@@ -1,4 +1,4 @@
-"""``flask match rebuild`` and ``flask match eval FILE``."""
+"""``flask match rebuild``, ``flask match eval FILE`` and ``flask match train``."""
 
 import click
 from flask.cli import AppGroup
@@ -61,3 +61,15 @@ def eval_command(path, k):
     for name, value in scores.items():
         click.echo(f"{name:<12}{value:>8.4f}")
     click.echo(f"({len(judged)} judged challenges, corpus of {len(corpus)} listings)")
+
+
+@match_cli.command("train")
+def train_command():
+    """Retrain the learned blend from what people did (as the nightly job does), guarded."""
+    from . import learning
+
+    run = learning.retrain_blend()
+    click.echo(f"{run.reason}: {run.pairs} pairs from {dict(run.counts) or 'no use yet'}")
+    for name, figures in (run.candidate or {}).items():
+        before = run.previous.get(name, {}).get("ndcg@10")
+        click.echo(f"  {name}: nDCG@10 {figures['ndcg@10']:.4f} (model in use: {before})")

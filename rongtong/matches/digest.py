@@ -26,6 +26,8 @@ class DigestMatch:
     own: Listing
     counterpart: Listing
     score: float
+    #: strong, medium or weak: the score's calibrated band, shown instead of a percentage.
+    band: str
     reasons: list[str]
     url: str
 
@@ -50,10 +52,11 @@ def _run_matches(run: DigestRun) -> _RunMatches:
 
 
 def _reasons(shared: _RunMatches, own: Listing, counterpart: Listing) -> list[str]:
-    """The matcher's explanation of a pair, worded in the current locale (once per run)."""
+    """The matcher's explanation of a pair, worded in the current locale for the member, whose
+    listing ``own`` is (once per run)."""
     key = (own.id, counterpart.id, str(get_locale()))
     if key not in shared.reasons:
-        pair = explain_pair(own, counterpart, n_terms=5, labels=shared.labels)
+        pair = explain_pair(own, counterpart, n_terms=5, labels=shared.labels, reader="a")
         shared.reasons[key] = [r["text"] for r in pair.reasons] if pair else []
     return shared.reasons[key]
 
@@ -67,14 +70,14 @@ def new_matches(run: DigestRun, member: Member) -> Section | None:
     for own in shared.by_enterprise.get(member.enterprise_id, ()):
         # Published, of another enterprise, not hidden: counterparts has seen to that.
         for match in shared.found.get(own.id, ()):
-            if match.score < floor:
-                break  # best first
+            if match.score < floor or not match.above_floor:
+                break  # best first; under the matcher's floor a match is not worth telling
             counterpart = match.listing
             if member.chain_ids and counterpart.chain_id not in member.chain_ids:
                 continue
             ref = f"{own.id}:{counterpart.id}"
             if ref not in told:
-                found.append((match.score, own, counterpart, ref))
+                found.append((match.score, own, counterpart, ref, match.band))
     if not found:
         return None
     found.sort(key=lambda t: (-t[0], t[2].id, t[1].id))
@@ -84,10 +87,11 @@ def new_matches(run: DigestRun, member: Member) -> Section | None:
             own=own,
             counterpart=counterpart,
             score=score,
+            band=band,
             reasons=_reasons(shared, own, counterpart),
             url=external_url("listings.detail", listing_id=counterpart.id),
         )
-        for score, own, counterpart, _ref in shown
+        for score, own, counterpart, _ref, band in shown
     ]
     top = shorten(items[0].counterpart.title)
     if len(items) == 1:
@@ -100,6 +104,6 @@ def new_matches(run: DigestRun, member: Member) -> Section | None:
         items=items,
         subject=subject,
         template="digests/mail/_matches",
-        announce=[("match", ref) for *_rest, ref in shown],
+        announce=[("match", ref) for *_rest, ref, _band in shown],
         extra={"more": len(found) - len(shown)},
     )

@@ -24,7 +24,7 @@ redirect, and matches are read by GETs).
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,13 +33,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from matching import Change, Doc, FormatVersionError, LiveIndex, TfidfMatcher
+from matching import Change, Doc, FormatVersionError, LiveIndex, TfidfMatcher, load_blend
 
 from ..core.time import utcnow
 from ..enterprises.models import Enterprise
 from ..extensions import db
 from ..listings.models import Listing
-from ..listings.services import configured_text
+from ..listings.services import text_tokenizer
 from ..taxonomy.models import Chain
 from .models import ListingChange, MatcherBuild, MatchJudgement
 
@@ -56,6 +56,13 @@ class ListingMatch:
     reasons: list[dict]
     #: Shared terms, best first (when the pair was explained).
     terms: list[str]
+    #: The calibrated band of the score: strong, medium or weak (强 / 中 / 弱).
+    band: str = "weak"
+    #: False under the matcher's floor: too weak to offer (pages fold such matches away).
+    above_floor: bool = True
+    #: Where the shared terms stand as whole words in the counterpart's title and summary:
+    #: {"title": [(start, end, term)], "summary": [...]} (when the pair was explained).
+    highlights: dict = field(default_factory=dict)
 
 
 def listing_doc(listing: Listing) -> Doc:
@@ -92,13 +99,28 @@ def matchable_listings(ids=None):
     )
 
 
-def new_matcher() -> TfidfMatcher:
-    """A matcher with the platform's parameters and the chain groups from the taxonomy."""
+def blend_path() -> Path:
+    """Where the learned blend in use is kept (``MATCHER_BLEND_PATH``, else in the instance
+    folder beside the index)."""
+    configured = current_app.config.get("MATCHER_BLEND_PATH")
+    return (
+        Path(configured) if configured else Path(current_app.instance_path) / "matcher/blend.json"
+    )
+
+
+#: ``new_matcher``'s default: the learned blend at ``blend_path()``, if there is one.
+CONFIGURED_BLEND = object()
+
+
+def new_matcher(*, blend=CONFIGURED_BLEND) -> TfidfMatcher:
+    """A matcher with the platform's parameters, the chain groups from the taxonomy, the app's
+    tokenizer and the learned blend in use (``matches.learning``; none: the hand-set blend).
+    ``blend``: another ``PairBlend``, or None for the hand-set blend."""
     groups = dict(db.session.execute(db.select(Chain.code, Chain.group)).all())
     params = dict(current_app.config.get("MATCHER_PARAMS") or {})
-    return TfidfMatcher(
-        chain_groups=groups, tokenizer=configured_text().default_tokenizer(), **params
-    )
+    if blend is CONFIGURED_BLEND:
+        blend = load_blend(blend_path())
+    return TfidfMatcher(chain_groups=groups, tokenizer=text_tokenizer(), blend=blend, **params)
 
 
 def _index_dir() -> Path:
@@ -329,14 +351,22 @@ def meaningful(terms) -> list[str]:
     return [term for term in terms if len(term) > 1 and not term.isdigit()]
 
 
-def reason_text(reason, labels) -> str:
-    """A reason in the reader's language, with taxonomy labels in place of codes."""
+def reason_text(reason, labels, reader: str | None = None) -> str:
+    """A reason in the reader's language, with taxonomy labels in place of codes.
+
+    ``reader`` ("a" or "b"): the side of the pair the reasons were worded for
+    (``explain(..., reader=)``); such reasons speak to that side about the other party.
+    """
 
     def label(vocabulary, code):
         row = labels[vocabulary].get(code)
         return row.label if row is not None else (code or "")
 
     p = reason.params
+    if "reader" in p:
+        text = _reader_reason_text(reason, label, reader)
+        if text is not None:
+            return text
     match reason.code:
         case "shared_terms":
             return _("共同关键词：%(terms)s", terms="、".join(meaningful(p.get("terms", ()))))
@@ -366,9 +396,38 @@ def reason_text(reason, labels) -> str:
     return (str(get_locale()) == "en" and reason.en) or reason.zh
 
 
-def reason_dicts(reasons, labels) -> list[dict]:
+def _reader_reason_text(reason, label, reader: str | None) -> str | None:
+    """The wording of a reason written for one side of the pair (None: worded as any other)."""
+    p = reason.params
+    match reason.code:
+        case "same_chain":
+            return _("与您同属%(chain)s产业链", chain=label("chain", p.get("chain")))
+        case "related_chain":
+            a, b = p.get("chains", (None, None))
+            mine, theirs = (a, b) if reader != "b" else (b, a)
+            return _(
+                "对方所在产业链（%(theirs)s）与您的（%(mine)s）相关",
+                theirs=label("chain", theirs),
+                mine=label("chain", mine),
+            )
+        case "compatible_category":
+            need = label("category", p.get("challenge"))
+            offer = label("category", p.get("capability"))
+            if p["reader"] == "challenge":
+                return _(
+                    "对方的能力类别（%(offer)s）适合您的需求（%(need)s）", offer=offer, need=need
+                )
+            return _("该需求的类别（%(need)s）与您的能力（%(offer)s）相符", need=need, offer=offer)
+        case "same_district":
+            return _("与您同在%(district)s", district=label("district", p.get("district")))
+        case "proven_supplier":
+            return _("对方为%(tier)s", tier=label("tier", p.get("tier")))
+    return None
+
+
+def reason_dicts(reasons, labels, reader: str | None = None) -> list[dict]:
     """Reasons as the pages and the API show them: a stable code and the text."""
-    return [{"code": r.code, "text": reason_text(r, labels)} for r in reasons]
+    return [{"code": r.code, "text": reason_text(r, labels, reader)} for r in reasons]
 
 
 #: A batch holding at least this share of the indexed listings takes the index's one all-pairs
@@ -387,6 +446,9 @@ class PairExplanation:
     score: float
     reasons: list[dict]
     terms: list[str]
+    #: strong, medium or weak, and whether the score clears the floor (see ListingMatch).
+    band: str = "weak"
+    above_floor: bool = True
 
 
 def _hidden_by_listing(ids: list[int]) -> dict[int, set[int]]:
@@ -417,7 +479,7 @@ def _published(ids, rows: dict[int, Listing]) -> None:
 
 
 def counterparts(
-    listings, k: int = 10, *, explain: bool = False, labels=None
+    listings, k: int = 10, *, explain: bool = False, labels=None, reader: str | None = None
 ) -> dict[int, list[ListingMatch]]:
     """Each listing's ``k`` best counterparts, best first, by listing id: published listings of
     another enterprise that the listing's enterprise has not marked "not relevant".
@@ -427,8 +489,10 @@ def counterparts(
     holds it; see ``ALL_PAIRS_SHARE``). Counterparts come from the live index and are checked
     against the database as well, so one closed a moment ago never shows. Reasons are the
     matcher's structured ones, worded in the current locale; with ``explain`` each pair is
-    explained (shared terms as well), which costs a product per pair. Scores are the
-    matcher's, unrounded.
+    explained (shared terms as well), which costs a product per pair, and ``reader="a"`` words
+    its reasons for the listing's own side (about the counterpart, never praising the reader).
+    Scores are the matcher's, unrounded; each match carries its calibrated band and whether it
+    clears the floor.
     """
     listings = list({listing.id: listing for listing in listings}.values())
     result: dict[int, list[ListingMatch]] = {listing.id: [] for listing in listings}
@@ -470,34 +534,48 @@ def counterparts(
                 short.append(listing)
                 continue
             result[listing.id] = [
-                _listing_match(matcher, docs[listing.id], match, row, explain, labels, worded)
+                _listing_match(
+                    matcher, docs[listing.id], match, row, explain, labels, worded, reader
+                )
                 for match, row in kept[:k]
             ]
         pending = short
     return result
 
 
-def _listing_match(matcher, doc, match, row, explain, labels, worded) -> ListingMatch:
+def _listing_match(matcher, doc, match, row, explain, labels, worded, reader) -> ListingMatch:
+    band = {
+        "band": matcher.band(match.score),
+        "above_floor": matcher.bands_.above_floor(match.score),
+    }
     if explain:
-        explanation = matcher.explain(doc, match.id, n_terms=8)
+        explanation = matcher.explain(doc, match.id, n_terms=8, reader=reader)
+        terms = meaningful(t.term for t in explanation.terms)
         return ListingMatch(
             listing=row,
             score=match.score,
-            reasons=reason_dicts(explanation.reasons, labels),
-            terms=meaningful(t.term for t in explanation.terms),
+            reasons=reason_dicts(explanation.reasons, labels, reader),
+            terms=terms,
+            highlights={
+                "title": matcher.highlight(row.title, terms),
+                "summary": matcher.highlight(row.summary or "", terms),
+            },
+            **band,
         )
     # The all-pairs product shares one reasons tuple among pairs of the same records: word
     # each tuple once.
     key = id(match.reasons)
     if key not in worded:
         worded[key] = reason_dicts(match.reasons, labels)
-    return ListingMatch(listing=row, score=match.score, reasons=worded[key], terms=[])
+    return ListingMatch(listing=row, score=match.score, reasons=worded[key], terms=[], **band)
 
 
 def explain_pair(
-    a: Listing, b: Listing, *, n_terms: int = 8, labels=None
+    a: Listing, b: Listing, *, n_terms: int = 8, labels=None, reader: str | None = None
 ) -> PairExplanation | None:
     """Why ``a`` and ``b`` match, worded in the current locale; None before the first build.
+
+    ``reader`` ("a" or "b"): whose side reads it; the reasons then speak about the other side.
 
     A listing in the live index is explained as the index holds it (as it was ranked), any
     other as it is now.
@@ -510,18 +588,21 @@ def explain_pair(
         a.id if a.id in matcher else listing_doc(a),
         b.id if b.id in matcher else listing_doc(b),
         n_terms=n_terms,
+        reader=reader,
     )
     return PairExplanation(
         score=explanation.score,
-        reasons=reason_dicts(explanation.reasons, labels),
+        reasons=reason_dicts(explanation.reasons, labels, reader),
         terms=meaningful(t.term for t in explanation.terms),
+        band=matcher.band(explanation.score),
+        above_floor=matcher.bands_.above_floor(explanation.score),
     )
 
 
-def matches_for(listing: Listing, k: int = 10) -> list[ListingMatch]:
-    """The listing page's and the API's matches: ``counterparts`` of one listing, explained,
-    scores to four places."""
-    found = counterparts([listing], k, explain=True)[listing.id]
+def matches_for(listing: Listing, k: int = 10, *, reader: str | None = None) -> list[ListingMatch]:
+    """The listing page's and the API's matches: ``counterparts`` of one listing, explained
+    (for the listing's own side with ``reader="a"``), scores to four places."""
+    found = counterparts([listing], k, explain=True, reader=reader)[listing.id]
     for match in found:
         match.score = round(match.score, 4)
     return found

@@ -51,6 +51,8 @@ def job(
 #: id, function (in ``rongtong.``), when, catch-up window in hours (None: always).
 JOBS: list[JobDef] = [
     job("mail.send_outbox", "mail.jobs:send_outbox", every(minutes=1)),
+    # Before the nightly build, which then uses the blend it keeps (if the guard lets it).
+    job("matches.retrain_blend", "matches.learning:retrain_blend", cron(hour=2), 24),
     # Missed nights are rebuilt once (coalesced), whenever the scheduler is back that day.
     job("matches.rebuild_index", "matches.services:rebuild_index", cron(hour=2, minute=30), 24),
     # Between nightly builds: rebuild once the live delta passes MATCHER_REBUILD_SHARE.

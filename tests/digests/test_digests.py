@@ -73,7 +73,7 @@ def test_right_members_get_the_right_digest_with_headers_once(city, sink):
         assert "共同关键词" in part  # the matcher's reasons
         assert f"/listings/{city['welder_listing'].id}" in part
     assert text.index(city["welder_listing"].title) < text.index(city["vision_listing"].title)
-    assert "59%" in text  # the score
+    assert "匹配度：强" in text and "59%" not in text  # the score's band, not a percentage
     assert maker["Subject"].startswith("2 个新匹配：铝合金激光焊接工艺与变形控制 等")
     assert "2026 年第 49 周" in maker["Subject"]
     unsubscribe = str(maker["List-Unsubscribe"]).strip()  # long: folded onto its own line
@@ -83,7 +83,8 @@ def test_right_members_get_the_right_digest_with_headers_once(city, sink):
     # The supplier hears about the challenge; the English member reads English labels.
     assert city["challenge"].title in _parts(mails[city["welder"].email])[0]
     english = _parts(mails[city["maker_en"].email])[1]
-    assert '<html lang="en">' in english and "Same industry chain" in english
+    # Reasons are written for the member's side: about the counterpart, in the second person.
+    assert '<html lang="en">' in english and "In your industry chain" in english
     # Running the job again, and the sender again, sends nothing more.
     again = queue_digests(WEEK)
     db.session.commit()

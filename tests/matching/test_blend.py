@@ -149,21 +149,16 @@ def test_feedback_rank_agrees_with_top_pairs_and_survives_save(tmp_path, seed):
         assert [(x.id, x.score) for x in back.rank(doc, 5)] == got
 
 
-def test_matcher_ignores_the_configure_global(tmp_path):
-    """The tokenizer is passed in; matching.configure() changes no matcher."""
-    import matching
-    from matching import text
+def test_matcher_without_a_tokenizer_uses_the_builtin_one():
+    """The tokenizer is passed in; without one the matcher knows no domain words."""
+    from matching import builtin_tokenizer
 
-    saved = text._default
-    user_dict = tmp_path / "dict.txt"
-    user_dict.write_text("电池托盘\n", encoding="utf-8")
-    try:
-        matching.configure(user_dict)
-        docs = [Doc("a", "challenge", "铝合金电池托盘"), Doc("b", "capability", "电池托盘")]
-        m = TfidfMatcher().fit(docs)
-        assert "电池托盘" not in m.word_index_
-    finally:
-        text._default = saved
+    docs = [Doc("a", "challenge", "铝合金电池托盘"), Doc("b", "capability", "电池托盘")]
+    m = TfidfMatcher().fit(docs)
+    assert m.tokenizer_ is builtin_tokenizer()
+    assert "电池托盘" not in m.word_index_
+    own = TfidfMatcher(tokenizer=Tokenizer([("电池托盘", None)])).fit(docs)
+    assert "电池托盘" in own.word_index_
 
 
 def test_matching_names_no_platform():

@@ -207,6 +207,24 @@ def test_add_edit_remove_through_the_public_methods():
     assert live.top_pairs() == {"CH1": []}
 
 
+def test_what_a_page_shows_comes_from_the_base():
+    """Reader-side reasons, bands and highlights work on a live index as on its base."""
+    ch = Doc("CH1", "challenge", "伺服电机", chain="robotics", category="procurement")
+    ca = Doc("CA1", "capability", "伺服电机", chain="robotics", category="supply", tier="champion")
+    m = TfidfMatcher(max_df=1.0, chain_groups=GROUPS, tokenizer=TOKENIZER).fit([ch, ca])
+    live = LiveIndex(m)
+    new = Doc("CA2", "capability", "伺服电机驱动器", category="supply", tier="champion")
+    live.add([new])
+    for b in ("CA1", "CA2"):
+        for reader in ("a", "b"):
+            assert live.explain("CH1", b, reader=reader) == m.explain(
+                ch, b if b == "CA1" else new, reader=reader
+            )
+    assert live.bands_ is m.bands_
+    assert live.band(0.9) == m.band(0.9) == "strong"
+    assert live.highlight("伺服电机驱动", ["伺服电机"]) == m.highlight("伺服电机驱动", ["伺服电机"])
+
+
 def test_bad_changes_and_states_are_refused():
     doc = Doc("a", "challenge", "激光焊接")
     with pytest.raises(ValueError, match="differs"):

@@ -6,15 +6,10 @@ from pathlib import Path
 import pytest
 
 import matching
-from matching import text
-from matching.text import Tokenizer
+from matching.text import Tokenizer, builtin_tokenizer
 
-
-@pytest.fixture
-def restore_default():
-    saved = text._default
-    yield
-    text._default = saved
+#: What a caller without a domain dictionary gets: no extra words, the built-in stop words.
+TOK = builtin_tokenizer()
 
 
 @pytest.mark.parametrize(
@@ -39,66 +34,74 @@ def test_normalize_is_idempotent():
 
 
 def test_segment_drops_punctuation_and_stopwords():
-    tokens = matching.segment("我们需要一台AGV小车，用于车间的物料搬运！")
+    tokens = TOK.segment("我们需要一台AGV小车，用于车间的物料搬运！")
     assert "agv" in tokens and "小车" in tokens and "搬运" in tokens
     assert not {"，", "！", "的", "我们", "需要"} & set(tokens)
 
 
 def test_segment_traditional_and_simplified_agree():
-    assert matching.segment("機器視覺缺陷識別") == matching.segment("机器视觉缺陷识别")
+    assert TOK.segment("機器視覺缺陷識別") == TOK.segment("机器视觉缺陷识别")
 
 
 @pytest.mark.parametrize("raw", ["", "   ", "，。！？", "……——"])
 def test_empty_input(raw):
-    assert matching.segment(raw) == []
-    assert matching.search_terms(raw) == []
+    assert TOK.segment(raw) == []
+    assert TOK.search_terms(raw) == []
 
 
 def test_search_terms_chinese():
-    terms = matching.search_terms("激光焊接")
+    terms = TOK.search_terms("激光焊接")
     assert terms[0] == "激光焊接"
     assert set(terms) == {"激光焊接", "激光", "焊接"}
 
 
 def test_search_terms_mixed_script():
-    assert matching.search_terms("AGV小车") == ["agv", "小车"]
+    assert TOK.search_terms("AGV小车") == ["agv", "小车"]
 
 
 def test_search_terms_longest_first_distinct():
-    terms = matching.search_terms("激光焊接 焊接 機器視覺")
+    terms = TOK.search_terms("激光焊接 焊接 機器視覺")
     assert len(terms) == len(set(terms))
     assert [len(t) for t in terms] == sorted((len(t) for t in terms), reverse=True)
     assert "机器视觉" in terms and "视觉" in terms
 
 
 def test_search_groups_one_per_typed_word():
-    groups = matching.search_groups("伺服电机 減速器，伺服电机、AGV小车")
+    groups = TOK.search_groups("伺服电机 減速器，伺服电机、AGV小车")
     assert [g[0] for g in groups] == ["伺服电机", "减速器", "agv"]  # repeats drop out
     assert set(groups[0]) == {"伺服电机", "伺服", "电机"}
     assert groups[2] == ["agv", "小车"]  # one typed word, two scripts: one group
-    assert matching.search_groups("，。 的") == []  # punctuation and stop words only
+    assert TOK.search_groups("，。 的") == []  # punctuation and stop words only
 
 
 def test_search_terms_single_character_query():
-    assert matching.search_terms("泵") == ["泵"]
+    assert TOK.search_terms("泵") == ["泵"]
 
 
-def test_configure_with_files(tmp_path: Path, restore_default):
+def test_tokenizer_from_files(tmp_path: Path):
     user_dict = tmp_path / "industry_dict.txt"
     user_dict.write_text("电池托盘 100 n\n缺陷识别\n", encoding="utf-8")
     stop = tmp_path / "stopwords.txt"
     stop.write_text("托盘\n", encoding="utf-8")
-    matching.configure(user_dict, stop)
-    assert "电池托盘" in matching.segment("铝合金电池托盘")
-    assert "缺陷识别" in matching.segment("缺陷识别")
-    assert matching.search_terms("托盘") == []
-    matching.configure()
-    assert "电池托盘" not in matching.segment("铝合金电池托盘")
+    tok = Tokenizer.from_files(user_dict, stop)
+    assert "电池托盘" in tok.segment("铝合金电池托盘")
+    assert "缺陷识别" in tok.segment("缺陷识别")
+    assert tok.search_terms("托盘") == []
+    # Each tokenizer is its own: building one changes no other.
+    assert "电池托盘" not in TOK.segment("铝合金电池托盘")
+    assert "电池托盘" not in Tokenizer.from_files().segment("铝合金电池托盘")
 
 
-def test_configure_missing_file_is_an_error(tmp_path: Path, restore_default):
+def test_tokenizer_missing_file_is_an_error(tmp_path: Path):
     with pytest.raises(FileNotFoundError):
-        matching.configure(tmp_path / "nope.txt")
+        Tokenizer.from_files(tmp_path / "nope.txt")
+
+
+def test_no_process_wide_tokenizer():
+    """Callers pass a tokenizer; the package keeps none to configure."""
+    for name in ("configure", "default_tokenizer", "search_terms", "search_groups", "segment"):
+        assert not hasattr(matching, name), name
+        assert not hasattr(matching.text, name), name
 
 
 def test_tokenizer_state_round_trip():
@@ -121,8 +124,6 @@ def test_import_loads_neither_flask_nor_sqlalchemy():
 
 def test_search_terms_keep_words_the_dictionary_does_not_know():
     """残影 is not in jieba's dictionary and comes out as 残 + 影; it must still be findable."""
-    from matching.text import search_terms
-
-    terms = search_terms("电视面板残影在线检测")
+    terms = TOK.search_terms("电视面板残影在线检测")
     assert "残影" in terms
-    assert search_terms("残影") == ["残影"]
+    assert TOK.search_terms("残影") == ["残影"]

@@ -194,6 +194,7 @@ def _gets(ids):
         ),
         "admin.taxonomies": ("/admin/taxonomies", admin),
         "admin.users": ("/admin/users", admin),
+        "admin.matcher": ("/admin/matcher", admin),
         "admin.edit_term": ("/admin/taxonomies/chains/new", admin),
         "admin.edit_term#existing": ("/admin/taxonomies/chains/1", admin),
         "mail.index": ("/admin/outbox/", admin),
