@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from .labels import label
 from .services import ServiceError
 from .time import to_local
 
@@ -122,6 +123,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
     app.jinja_env.filters["highlight"] = highlight
     app.jinja_env.filters["to_local"] = to_local
+    app.jinja_env.globals["label"] = label
     app.jinja_env.globals["current_language"] = lambda: str(get_locale() or "zh")
 
     @app.after_request
