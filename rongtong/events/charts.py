@@ -490,3 +490,22 @@ def dashboard_charts(d) -> dict[str, Chart]:
             category=_("月份"),
         ),
     }
+
+
+def report_charts(r) -> dict[str, Chart]:
+    """The report's charts: budget against caps, and the period's outcomes a month."""
+    names = stage_names()
+    months = month_names()
+    by_month = {m: dict.fromkeys(names, 0) for m in r.months}
+    for o in r.outcomes:
+        by_month[o.occurred_on.month][o.stage] += 1
+    return {
+        "budget_chart": _budget("report-budget", _("预算：已用、已安排与上限"), r.dashboard.plan),
+        "month_chart": bars(
+            "report-months",
+            _("每月成果"),
+            [months[m - 1] for m in r.months],
+            {names[s]: [by_month[m][s] for m in r.months] for s in names},
+            category=_("月份"),
+        ),
+    }

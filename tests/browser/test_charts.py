@@ -7,7 +7,11 @@ import pytest
 from .conftest import ARTIFACTS, axe_violations, login, switch_language
 
 YEAR = 2025  # the seed's full year of events and outcomes
-PAGES = {"dashboard": f"/events/dashboard?year={YEAR}", "plan": f"/events/plan/{YEAR}"}
+PAGES = {
+    "dashboard": f"/events/dashboard?year={YEAR}",
+    "plan": f"/events/plan/{YEAR}",
+    "report": f"/events/report/{YEAR}",
+}
 
 #: Every <text> of every chart: its box on screen (rotations and scaling included).
 TEXT_BOXES = """() => [...document.querySelectorAll('svg.chart')].map(svg => {
@@ -66,7 +70,7 @@ def test_chart_text_never_overlaps_at_desk_or_phone_width(browser, page, live_se
             assert view.locator("html").get_attribute("lang") == lang
             charts = view.evaluate(TEXT_BOXES)
             measured += sum(len(c["texts"]) for c in charts)
-            assert len(charts) >= 3, (name, width)
+            assert len(charts) >= 2, (name, width)
             wide = view.evaluate("document.documentElement.scrollWidth")
             if wide > width:
                 found[(name, width, "page width")] = wide
