@@ -59,6 +59,10 @@ def main() -> None:
         page.click("#submit")
         shot("review", "/enterprises/review")
         shot("import", "/imports")
+        # The seed's held year has events, meetings and outcomes to chart.
+        shot("year-plan", "/events/plan/2025", full=True)
+        shot("outcomes-dashboard", "/events/dashboard?year=2025", full=True)
+        shot("programme-report", "/events/report/2025", full=True)
         if page.locator("html").get_attribute("lang") != "en":
             page.click("header form[action^='/language/'] button")
         shot("listings-en", "/listings/?kind=capability")
@@ -67,6 +71,18 @@ def main() -> None:
         phone.goto(args.base + "/listings/")
         phone.screenshot(path=str(OUT / "phone.png"))
         print("saved phone")
+        # The dashboard on a phone, in English (the organizer's own language choice).
+        phone = browser.new_page(viewport={"width": 390, "height": 844}, locale="en")
+        phone.goto(args.base + "/login")
+        phone.fill("#email", "organizer@rongtong.example")
+        phone.fill("#password", "rongtong-demo-2026")
+        phone.click("#submit")
+        phone.click("header form[action^='/language/'] button")  # to English
+        phone.goto(args.base + "/events/dashboard?year=2025")
+        phone.locator("#chart-chains").scroll_into_view_if_needed()
+        phone.screenshot(path=str(OUT / "dashboard-phone-en.png"))
+        print("saved dashboard-phone-en")
+        phone.click("header form[action^='/language/'] button")  # back to Chinese
         browser.close()
     assert re.match(r"https?://", args.base)
 

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Regexp
 
 from ..accounts.models import ROLES
 from ..core.forms import TOO_LONG, Form
+from ..core.labels import LABELS
 from ..taxonomy.models import parse_aliases
 
 
@@ -44,5 +45,5 @@ class TermForm(Form):
 
 
 class RoleForm(Form):
-    role = SelectField(_l("角色"), choices=[SelectChoice(r, r) for r in ROLES])
+    role = SelectField(_l("角色"), choices=[SelectChoice(r, LABELS["role"][r]) for r in ROLES])
     submit = SubmitField(_l("修改角色"))

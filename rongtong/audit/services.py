@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..core.labels import LABELS
 from ..extensions import db
 from .models import AuditEntry
 
@@ -77,30 +78,12 @@ FIELD_LABELS = {
     "other_references": _l("其他关联记录"),
 }
 
-_REVIEW = {
-    "pending": _l("待审核"),
-    "approved": _l("已通过"),
-    "rejected": _l("已驳回"),
-    "needs_info": _l("待补充资料"),
-}
 #: (object type, field) → value → label; values not listed are shown as they are.
 VALUE_LABELS = {
-    ("enterprise", "review_status"): _REVIEW,
-    ("listing", "status"): {
-        "draft": _l("草稿"),
-        "published": _l("发布中"),
-        "closed": _l("已关闭"),
-        "expired": _l("已过期"),
-        "awarded": _l("已揭榜"),
-    },
-    ("event", "status"): {
-        "planned": _l("计划中"),
-        "open": _l("报名中"),
-        "closed": _l("报名截止"),
-        "held": _l("已举办"),
-        "cancelled": _l("已取消"),
-    },
-    ("user", "role"): {"member": _l("单位成员"), "organizer": _l("组织方"), "admin": _l("管理员")},
+    ("enterprise", "review_status"): LABELS["review_status"],
+    ("listing", "status"): LABELS["listing_status"],
+    ("event", "status"): LABELS["event_status"],
+    ("user", "role"): LABELS["role"],
     ("import", "target"): {"enterprises": _l("单位"), "listings": _l("需求与能力")},
 }
 

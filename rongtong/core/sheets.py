@@ -80,3 +80,18 @@ def write(fmt: str, title: str, header, rows) -> bytes:
 def dated_filename(stem: str, fmt: str, today: date | None = None) -> str:
     """``stem-2026-12-08.fmt``, dated by the platform's day (Asia/Shanghai), not UTC."""
     return f"{stem}-{(today or local_today()).isoformat()}.{fmt}"
+
+
+def to_xlsx_book(sheets) -> bytes:
+    """A workbook of several sheets: ``sheets`` is a list of (title, header, rows)."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, header, rows in sheets:
+        sheet = workbook.create_sheet(CONTROL_RE.sub("", str(title))[:31] or "Sheet")
+        sheet.append([clean_cell(h) for h in header])
+        for row in rows:
+            sheet.append([clean_cell(v) for v in row])
+        sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -143,6 +143,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["mark_spans"] = mark_spans
     app.jinja_env.globals["code_label"] = label
     app.jinja_env.filters["to_local"] = to_local
+    app.jinja_env.globals["label"] = label
     app.jinja_env.globals["current_language"] = lambda: str(get_locale() or "zh")
 
     @app.after_request

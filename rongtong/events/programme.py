@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
 
 from ..core.services import ServiceError
-from ..core.time import to_local, year_bounds
+from ..core.time import to_local, to_utc, year_bounds
 from ..core.web import money
 from ..extensions import db
 from .models import (
@@ -230,11 +231,8 @@ class Dashboard:
     held_meetings: int
 
 
-def dashboard(year: int) -> Dashboard:
-    from ..outcomes.services import ledger
-
-    plan = year_plan(year)
-    start, end = year_bounds(year, current_app.config["TIMEZONE"])
+def _participation(start, end) -> tuple[list[int], list[int]]:
+    """Confirmed registrations and check-ins per month (1–12) of events in [start, end)."""
     rows = db.session.execute(
         db.select(Event.starts_at, Event.timezone, Registration.status, Registration.checked_in_at)
         .join(Registration, Registration.event_id == Event.id)
@@ -248,15 +246,26 @@ def dashboard(year: int) -> Dashboard:
         m = to_local(starts_at, tz).month - 1
         regs[m] += 1
         checked[m] += checked_in is not None
-    meetings = (
-        db.session.execute(
-            db.select(Meeting.attendance)
-            .join(Event, Event.id == Meeting.event_id)
-            .where(Event.starts_at >= start, Event.starts_at < end)
-        )
-        .scalars()
-        .all()
+    return regs, checked
+
+
+def _meetings_stmt(start, end):
+    """Meetings of the events that start in [start, end), in time order."""
+    return (
+        db.select(Meeting)
+        .join(Event, Event.id == Meeting.event_id)
+        .where(Event.starts_at >= start, Event.starts_at < end)
+        .order_by(Event.starts_at, Meeting.id)
     )
+
+
+def dashboard(year: int) -> Dashboard:
+    from ..outcomes.services import ledger
+
+    plan = year_plan(year)
+    start, end = year_bounds(year, current_app.config["TIMEZONE"])
+    regs, checked = _participation(start, end)
+    meetings = [m.attendance for m in db.session.execute(_meetings_stmt(start, end)).scalars()]
     by_event_rows, by_event_total = ledger(year=year, by="event")
     titles = dict(db.session.execute(db.select(Event.id, Event.title)).all())
     for row in by_event_rows:
@@ -270,4 +279,133 @@ def dashboard(year: int) -> Dashboard:
         participation=[(str(i + 1), regs[i], checked[i]) for i in range(12)],
         meetings=len(meetings),
         held_meetings=sum(1 for a in meetings if a == "held"),
+    )
+
+
+# --- the programme report: the dashboard's figures for a year or a quarter, with the rows ---
+
+
+QUARTERS = {1: (1, 2, 3), 2: (4, 5, 6), 3: (7, 8, 9), 4: (10, 11, 12)}
+
+
+@dataclass
+class ReportTotals:
+    roadshows: int
+    matchmaking: int
+    registrations: int
+    checked_in: int
+    meetings: int
+    held_meetings: int
+    outcomes: dict  # stage → count
+    amount: int  # contract amount
+    proposals: int  # 揭榜 submissions
+    awards: int  # accepted proposals
+    awarded_amount: int
+
+
+@dataclass
+class ProgrammeReport:
+    year: int
+    quarter: int | None
+    months: tuple[int, ...]
+    dashboard: Dashboard
+    events: list
+    registrations: list
+    meetings: list
+    outcomes: list
+    proposals: list
+    totals: ReportTotals
+
+
+def period_bounds(year: int, quarter: int | None):
+    """The UTC instants that bound a year or one of its quarters in the programme's zone."""
+    tz = current_app.config["TIMEZONE"]
+    if quarter is None:
+        return year_bounds(year, tz)
+    first = QUARTERS[quarter][0]
+    start = to_utc(datetime(year, first, 1), tz)
+    end = to_utc(datetime(year + (quarter == 4), 1 if quarter == 4 else first + 3, 1), tz)
+    return start, end
+
+
+def programme_report(year: int, quarter: int | None = None) -> ProgrammeReport:
+    """What the dashboard shows for ``year``, cut to ``quarter`` if given, with every row."""
+    from ..outcomes.models import Outcome
+    from ..proposals.models import Proposal
+
+    if quarter is not None and quarter not in QUARTERS:
+        raise ServiceError(_("季度应为 1 到 4。"), field="quarter")
+    d = dashboard(year)
+    months = QUARTERS[quarter] if quarter else tuple(range(1, 13))
+    start, end = period_bounds(year, quarter)
+    events = [
+        e
+        for m in months
+        for e in (d.plan.months[m - 1].roadshows + d.plan.months[m - 1].matchmaking)
+    ]
+    events.sort(key=lambda e: e.starts_at)
+    registrations = (
+        db.session.execute(
+            db.select(Registration)
+            .join(Event, Event.id == Registration.event_id)
+            .where(
+                Event.starts_at >= start,
+                Event.starts_at < end,
+                Event.status != "cancelled",
+                Registration.status == "confirmed",
+            )
+            .order_by(Event.starts_at, Registration.id)
+        )
+        .scalars()
+        .all()
+    )
+    meetings = db.session.execute(_meetings_stmt(start, end)).scalars().all()
+    first, last = date(year, months[0], 1), date(year, months[-1], 1)
+    last = date(year + (last.month == 12), 1 if last.month == 12 else last.month + 1, 1)
+    outcomes = (
+        db.session.execute(
+            db.select(Outcome)
+            .where(Outcome.occurred_on >= first, Outcome.occurred_on < last)
+            .order_by(Outcome.occurred_on, Outcome.id)
+        )
+        .scalars()
+        .all()
+    )
+    proposals = (
+        db.session.execute(
+            db.select(Proposal)
+            .where(Proposal.submitted_at >= start, Proposal.submitted_at < end)
+            .order_by(Proposal.submitted_at)
+        )
+        .scalars()
+        .all()
+    )
+    counts = dict.fromkeys(("contact", "intent", "contract"), 0)
+    for o in outcomes:
+        counts[o.stage] = counts.get(o.stage, 0) + 1
+    awards = [p for p in proposals if p.status == "accepted"]
+    totals = ReportTotals(
+        roadshows=sum(e.kind == "roadshow" for e in events),
+        matchmaking=sum(e.kind == "matchmaking" for e in events),
+        registrations=sum(d.participation[m - 1][1] for m in months),
+        checked_in=sum(d.participation[m - 1][2] for m in months),
+        meetings=len(meetings),
+        held_meetings=sum(m.attendance == "held" for m in meetings),
+        outcomes=counts,
+        amount=sum(o.amount or 0 for o in outcomes if o.stage == "contract"),
+        proposals=len(proposals),
+        awards=len(awards),
+        awarded_amount=sum(p.accepted_amount or 0 for p in awards),
+    )
+    return ProgrammeReport(
+        year=year,
+        quarter=quarter,
+        months=months,
+        dashboard=d,
+        events=events,
+        registrations=registrations,
+        meetings=meetings,
+        outcomes=outcomes,
+        proposals=proposals,
+        totals=totals,
     )

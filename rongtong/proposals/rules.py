@@ -5,6 +5,7 @@ from datetime import date
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from ..core.labels import LABELS
 from ..core.services import ServiceError
 from ..core.time import local_today
 from ..extensions import db
@@ -20,24 +21,8 @@ LIMITS = {"summary": 500, "approach": 20_000, "team": 5_000, "timeline": 5_000}
 MAX_QUOTE = 10**12
 MAX_MESSAGE = 5_000
 
-STATUS_LABELS = {
-    "draft": _l("草稿"),
-    "submitted": _l("已提交"),
-    "shortlisted": _l("入围"),
-    "accepted": _l("已接受"),
-    "declined": _l("未采纳"),
-    "withdrawn": _l("已撤回"),
-}
-REASON_LABELS = {
-    "out_of_scope": _l("不符合需求范围"),
-    "technical": _l("技术方案不满足要求"),
-    "price": _l("报价超出预算"),
-    "timeline": _l("周期不满足要求"),
-    "capability": _l("团队或资质不足"),
-    "selected_other": _l("已选择其他方案"),
-    "cancelled": _l("需求取消或暂停"),
-    "other": _l("其他原因"),
-}
+STATUS_LABELS = LABELS["proposal_status"]
+REASON_LABELS = LABELS["decline_reason"]
 assert set(REASON_LABELS) == set(DECLINE_REASONS)
 assert set(STATUS_LABELS) == set(STATUSES)
 

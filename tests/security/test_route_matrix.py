@@ -272,6 +272,8 @@ def _gets(ids):
         "events.dashboard": ("/events/dashboard", organizer),
         "events.create": ("/events/new", organizer),
         "events.plan": ("/events/plan/2027", organizer),
+        "events.programme_report": ("/events/report/2027?quarter=1", organizer),
+        "events.programme_report_xlsx": ("/events/report/2027.xlsx", organizer),
         "events.settings": ("/events/settings", admin),
         "api-docs.openapi_json": ("/api/v1/openapi.json", public),
     }
