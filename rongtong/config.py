@@ -104,6 +104,8 @@ class DefaultConfig:
     PROGRAMME_ROADSHOW_TARGET = 12
     #: Pairs of participants scoring at least this are "a good match" for the meeting scheduler.
     MEETING_GOOD_SCORE = 0.1
+    #: Seconds the exact meeting model (HiGHS) may take per scheduler run; 0 keeps the greedy.
+    MEETING_SOLVER_SECONDS = 10.0
 
     #: Days a challenge owner has to answer a proposal (after submission or their last step)
     #: before being reminded and listed as overdue to organizers.

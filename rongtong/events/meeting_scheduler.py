@@ -544,8 +544,7 @@ def upper_bound(
         pinned_count[m.b] += 1
     pinned_pairs = {_key(m.a, m.b) for m in problem.pinned}
     degree = {
-        p.id: max(min(max(0, p.cap), len(avail[p.id])), pinned_count[p.id])
-        for p in problem.people
+        p.id: max(min(max(0, p.cap), len(avail[p.id])), pinned_count[p.id]) for p in problem.people
     }
     pairs = [
         pr

@@ -35,6 +35,7 @@ def register(event_id: int):
         with service_errors():
             reg = registration_ops.register(event, current_user.enterprise, current_user, listings)
             reg.note = (form.note.data or "").strip()
+            reg.directory_visible = bool(form.directory_visible.data)
             flash(
                 {
                     "confirmed": _("报名成功。"),

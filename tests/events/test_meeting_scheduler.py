@@ -12,8 +12,8 @@ from rongtong.events.meeting_scheduler import (
     Placed,
     Problem,
     check_schedule,
-    schedule_meetings,
     loose_bound,
+    schedule_meetings,
     upper_bound,
 )
 
@@ -238,9 +238,7 @@ def test_exact_schedule_against_every_schedule(problem):
     if len(schedule.unplaced_requests) == len(greedy.unplaced_requests):
         assert schedule.score >= greedy.score - 1e-9
     pinned_people = {p for m in problem.pinned for p in (m.a, m.b)}
-    seated = frozenset(
-        frozenset((m.a, m.b)) for m in greedy.meetings if m.source == "request"
-    )
+    seated = frozenset(frozenset((m.a, m.b)) for m in greedy.meetings if m.source == "request")
     covered = frozenset(p for m in greedy.meetings for p in (m.a, m.b)) - pinned_people
     top = brute_force_best(problem, seated=seated, covered=covered)
     requests = sum(m.source == "request" for m in schedule.meetings)
