@@ -1,5 +1,4 @@
-from flask import Blueprint, abort, flash, redirect, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
@@ -24,8 +23,15 @@ def not_relevant(listing_id: int, counterpart_id: int):
     listing = _owned(listing_id)
     counterpart = db.get_or_404(Listing, counterpart_id)
     services.mark_not_relevant(listing, counterpart, current_user)
-    flash(_("已标记为不相关：%(title)s", title=counterpart.title), "info")
-    return redirect(url_for("listings.detail", listing_id=listing.id, _anchor="matches"))
+    # Back to the same place, where the row now reads "已标记不相关 · 撤销".
+    return redirect(
+        url_for(
+            "listings.detail",
+            listing_id=listing.id,
+            hidden=counterpart.id,
+            _anchor=f"match-{counterpart.id}",
+        )
+    )
 
 
 @bp.post("/<int:listing_id>/matches/<int:counterpart_id>/restore")
@@ -33,5 +39,20 @@ def not_relevant(listing_id: int, counterpart_id: int):
 def restore(listing_id: int, counterpart_id: int):
     listing = _owned(listing_id)
     services.restore_match(listing, counterpart_id)
-    flash(_("已恢复该匹配。"), "info")
-    return redirect(url_for("listings.detail", listing_id=listing.id, _anchor="matches"))
+    return redirect(
+        url_for("listings.detail", listing_id=listing.id, _anchor=f"match-{counterpart_id}")
+    )
+
+
+@bp.app_template_global()
+def just_hidden_match(listing: Listing) -> Listing | None:
+    """The counterpart the owner has just marked not relevant (``?hidden=``), so that its row
+    stays on the page with an undo; None unless it is indeed hidden from this listing."""
+    counterpart_id = request.args.get("hidden", type=int)
+    if counterpart_id is None or not current_user.is_authenticated:
+        return None
+    if not can_edit(current_user, listing):
+        return None
+    if not services.is_hidden(listing, counterpart_id):
+        return None
+    return db.session.get(Listing, counterpart_id)

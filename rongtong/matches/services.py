@@ -397,6 +397,19 @@ def mark_not_relevant(listing: Listing, counterpart: Listing, user, score=None) 
     return judgement
 
 
+def is_hidden(listing: Listing, counterpart_id: int) -> bool:
+    """The owner has marked ``counterpart_id`` not relevant to ``listing``."""
+    return (
+        db.session.execute(
+            db.select(MatchJudgement.id).where(
+                MatchJudgement.listing_id == listing.id,
+                MatchJudgement.counterpart_id == counterpart_id,
+            )
+        ).first()
+        is not None
+    )
+
+
 def restore_match(listing: Listing, counterpart_id: int) -> None:
     db.session.execute(
         db.delete(MatchJudgement).where(

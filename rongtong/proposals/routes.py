@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 
 from ..accounts.models import User
 from ..core.auth import member_required, organizer_required
+from ..core.confirm import confirm_first
 from ..core.forms import flash_form_errors
 from ..core.services import ServiceError
 from ..core.web import service_errors
@@ -230,6 +231,15 @@ def submit(proposal_id: int):
 def withdraw(proposal_id: int):
     proposal = _readable(proposal_id)
     with service_errors(forbidden_aborts=True):
+        page = confirm_first(
+            lambda: services.withdraw_proposal(proposal, current_user),
+            title=_("撤回方案"),
+            question=_("撤回后发榜单位不再审阅这份方案，撤回不能撤销。确定撤回吗？"),
+            button=_("确认撤回方案"),
+            back=url_for("proposals.detail", proposal_id=proposal.id),
+        )
+        if page is not None:
+            return page
         commit_with_retry(lambda: services.withdraw_proposal(proposal, current_user))
         flash(_("方案已撤回。"), "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal.id))
@@ -254,6 +264,21 @@ def accept(proposal_id: int):
         flash_form_errors(form)
         return redirect(url_for("proposals.detail", proposal_id=proposal.id))
     with service_errors(forbidden_aborts=True):
+        page = confirm_first(
+            lambda: services.accept_proposal(
+                proposal, current_user, amount=form.amount.data, award=form.award.data
+            ),
+            title=_("接受方案并定标") if form.award.data else _("接受方案"),
+            question=(
+                _("接受并定标后，该榜单即告揭榜成功，成交计入对接成效，不能撤销。确定吗？")
+                if form.award.data
+                else _("接受后揭榜方会收到通知，不能撤销。确定接受这份方案吗？")
+            ),
+            button=_("确认接受并定标") if form.award.data else _("确认接受"),
+            back=url_for("proposals.detail", proposal_id=proposal.id, _anchor="decide"),
+        )
+        if page is not None:
+            return page
         commit_with_retry(
             lambda: services.accept_proposal(
                 proposal, current_user, amount=form.amount.data, award=form.award.data
@@ -272,6 +297,17 @@ def decline(proposal_id: int):
         flash_form_errors(form)
         return redirect(url_for("proposals.detail", proposal_id=proposal.id, _anchor="decide"))
     with service_errors(forbidden_aborts=True):
+        page = confirm_first(
+            lambda: services.decline_proposal(
+                proposal, current_user, reason=form.reason.data, note=form.note.data
+            ),
+            title=_("不予采纳"),
+            question=_("揭榜方会收到未采纳的原因，这一决定不能撤销。确定不予采纳吗？"),
+            button=_("确认不予采纳"),
+            back=url_for("proposals.detail", proposal_id=proposal.id, _anchor="decide"),
+        )
+        if page is not None:
+            return page
         commit_with_retry(
             lambda: services.decline_proposal(
                 proposal, current_user, reason=form.reason.data, note=form.note.data
@@ -395,6 +431,15 @@ def review(listing_id: int):
 def award(listing_id: int):
     listing = _reviewable(listing_id)
     with service_errors():
+        page = confirm_first(
+            lambda: services.award_challenge(listing, current_user),
+            title=_("揭榜定标"),
+            question=_("定标后榜单结束征集，成交计入对接成效，不能撤销。确定定标吗？"),
+            button=_("确认定标"),
+            back=url_for("proposals.review", listing_id=listing.id),
+        )
+        if page is not None:
+            return page
         services.award_challenge(listing, current_user)
         flash(_("已揭榜定标，成交已计入对接成效。"), "success")
     return redirect(url_for("proposals.review", listing_id=listing.id))
