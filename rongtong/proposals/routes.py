@@ -40,6 +40,48 @@ from .transactions import commit_with_retry
 
 bp = Blueprint("proposals", __name__, template_folder="templates")
 
+#: The forms whose text must survive files over the limits.
+UPLOAD_FORMS = frozenset({"proposals.new", "proposals.edit"})
+
+
+def _read_whole_upload_forms() -> None:
+    """On the proposal form, read a body beyond MAX_CONTENT_LENGTH (up to the read cap), so
+    that the typed text arrives and the form comes back with it and a message."""
+    if request.endpoint in UPLOAD_FORMS:
+        request.max_content_length = int(current_app.config["PROPOSAL_FORM_READ_MAX_BYTES"])
+
+
+@bp.record_once
+def _first_before_request(state) -> None:
+    # First of all: the CSRF check, an app-wide before_request registered earlier, reads the
+    # form, and with it the body under whatever limit is set by then.
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _read_whole_upload_forms)
+
+
+def _upload_limits() -> dict:
+    config = current_app.config
+    return {
+        "limit_mb": services._megabytes(config["PROPOSAL_ATTACHMENT_MAX_BYTES"]),
+        "request_mb": services._megabytes(config["PROPOSAL_REQUEST_MAX_BYTES"]),
+    }
+
+
+def _request_too_large(form: ProposalForm) -> bool:
+    """The files together exceed the per-submission limit: say so on the form, save nothing."""
+    limit = int(current_app.config["PROPOSAL_REQUEST_MAX_BYTES"])
+    if (request.content_length or 0) <= limit:
+        return False
+    form.attachments.errors = [
+        *form.attachments.errors,
+        _(
+            "附件合计超过单次提交 %(mb)s MB 的上限，未能上传，方案也未保存。已填写的内容"
+            "保留在下方：请压缩或分次上传附件（单个文件不超过 %(file_mb)s MB）后再提交。",
+            mb=_upload_limits()["request_mb"],
+            file_mb=_upload_limits()["limit_mb"],
+        ),
+    ]
+    return True
+
 
 # --- helpers --------------------------------------------------------------------------------------
 
@@ -103,7 +145,7 @@ def new(listing_id: int):
         abort(error.status, str(error.message))
     form = ProposalForm()
     accepted = services.has_accepted_terms(current_user, listing)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _request_too_large(form):
         uploads = _uploads(form)
         written: list[str] = []
         user_id, submit = current_user.id, bool(form.submit.data)
@@ -147,7 +189,7 @@ def new(listing_id: int):
         proposal=None,
         terms=services.terms_text(listing),
         accepted=accepted,
-        limit_mb=services._megabytes(current_app.config["PROPOSAL_ATTACHMENT_MAX_BYTES"]),
+        **_upload_limits(),
     )
 
 
@@ -162,7 +204,7 @@ def edit(proposal_id: int):
         return redirect(url_for("proposals.detail", proposal_id=proposal.id))
     listing = proposal.listing
     form = ProposalForm(obj=proposal)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _request_too_large(form):
         uploads = _uploads(form)
         written: list[str] = []
         user_id, submit = current_user.id, bool(form.submit.data)
@@ -188,7 +230,7 @@ def edit(proposal_id: int):
         proposal=proposal,
         terms=services.terms_text(listing),
         accepted=services.has_accepted_terms(current_user, listing),
-        limit_mb=services._megabytes(current_app.config["PROPOSAL_ATTACHMENT_MAX_BYTES"]),
+        **_upload_limits(),
     )
 
 
