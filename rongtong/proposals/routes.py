@@ -24,7 +24,7 @@ from ..core.web import service_errors
 from ..extensions import db
 from ..listings import services as listing_services
 from ..listings.models import Listing
-from . import services
+from . import services, timeline
 from .attachments import send_attachment
 from .forms import (
     AcceptForm,
@@ -240,11 +240,16 @@ def detail(proposal_id: int):
     proposal = _readable(proposal_id)
     listing = proposal.listing
     owner = services.is_owner_side(current_user, listing)
+    proposer = services.is_proposer_side(current_user, proposal)
+    party = (owner or proposer) and proposal.was_submitted
     return render_template(
         "proposals/detail.html",
         proposal=proposal,
         listing=listing,
-        is_proposer=services.is_proposer_side(current_user, proposal),
+        steps=timeline.timeline(proposal) if party else [],
+        next_steps=timeline.next_steps(proposal, owner=owner) if party else [],
+        contacts=timeline.contacts(proposal, owner=owner) if party else [],
+        is_proposer=proposer,
         is_owner=owner and proposal.was_submitted,
         reason_labels=services.REASON_LABELS,
         status_labels=services.STATUS_LABELS,
