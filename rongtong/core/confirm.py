@@ -8,7 +8,8 @@ button posts the same fields again with ``confirm=1``.
 
 The route checks first, by running the action in a savepoint that is rolled back, so that a
 refusal (not yours to do, already decided) comes out exactly as it would on the real post
-and nobody is asked to confirm something they cannot do.
+and nobody is asked to confirm something they cannot do. Only actions whose every effect is
+in the database (mail is queued there and sent after the commit) may be checked this way.
 """
 
 from collections.abc import Callable
