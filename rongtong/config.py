@@ -129,11 +129,19 @@ class DefaultConfig:
     MEETING_GOOD_SCORE = 0.1
     #: Check-in at an event opens this many hours before its start (and closes at its end).
     EVENT_CHECKIN_HOURS_BEFORE = 2
+    #: Seconds the exact meeting model (HiGHS) may take per scheduler run; 0 keeps the greedy.
+    MEETING_SOLVER_SECONDS = 10.0
 
     #: Days a challenge owner has to answer a proposal (after submission or their last step)
     #: before being reminded and listed as overdue to organizers.
     PROPOSAL_RESPONSE_DAYS = 14
     PROPOSAL_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    #: The files of one submission of the proposal form together (stated on the form): the
+    #: site's MAX_CONTENT_LENGTH, so that the form and every other page agree.
+    PROPOSAL_REQUEST_MAX_BYTES = 20 * 1024 * 1024
+    #: The proposal form still reads a body up to this size, so that what was typed arrives
+    #: and the form comes back with it and a message, rather than a bare 413 page.
+    PROPOSAL_FORM_READ_MAX_BYTES = 100 * 1024 * 1024
     PROPOSAL_ATTACHMENTS_MAX = 10
     PROPOSAL_ATTACHMENT_DIR = None  # defaults to <instance>/attachments
 

@@ -64,7 +64,14 @@ def register(app: Flask) -> None:
                 fields = merged
             message = exc.description if status != 422 else "Invalid input."
             return json_error(status, message, fields)
-        return render_template("errors/error.html", status=status, message=exc.description), status
+        message = exc.description
+        if status == 413:
+            limit = request.max_content_length or 0
+            message = _(
+                "上传的内容过大，未能接收（单次上限 %(mb)d MB）。请压缩附件或分次上传。",
+                mb=limit // (1024 * 1024),
+            )
+        return render_template("errors/error.html", status=status, message=message), status
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):

@@ -2,6 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    FloatField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -87,6 +88,7 @@ class EventForm(Form):
 class RegisterForm(Form):
     listings = SelectMultipleField(_l("带上的条目"), coerce=int, validate_choice=True)
     note = StringField(_l("备注"), validators=[Optional(), Length(max=500, message=TOO_LONG)])
+    directory_visible = BooleanField(_l("在本活动的参会名录中列出本单位，供其他参会单位发起洽谈"))
 
 
 class SettingsForm(Form):
@@ -111,6 +113,13 @@ class SlotsForm(Form):
 class RequestForm(Form):
     recipient_id = IntegerField(_l("对方"), validators=[InputRequired()])
     message = StringField(_l("留言"), validators=[Optional(), Length(max=500, message=TOO_LONG)])
+
+
+class CutoffForm(Form):
+    good_score = FloatField(
+        _l("推荐洽谈的分数线"),
+        validators=[InputRequired(), NumberRange(min=0, max=1, message=_l("须在 0 到 1 之间。"))],
+    )
 
 
 class CheckinForm(Form):

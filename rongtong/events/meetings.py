@@ -273,6 +273,64 @@ def requests_for(reg: Registration) -> list[MeetingRequest]:
     )
 
 
+def set_directory_visible(reg: Registration, visible: bool) -> None:
+    """The participant's own choice to be listed in the event's attendee directory."""
+    reg.directory_visible = bool(visible)
+    db.session.flush()
+
+
+def attendee_directory(reg: Registration, scores=None) -> list[dict]:
+    """Other confirmed participants who chose to be listed, by name, each with the match
+    score (if any) and whether a request between the two is already open."""
+    scores = pair_scores(reg.event) if scores is None else scores
+    listed = [
+        r
+        for r in registrations(reg.event, ("confirmed",))
+        if r.directory_visible and r.id != reg.id
+    ]
+    open_with = {
+        rq.recipient_id if rq.requester_id == reg.id else rq.requester_id
+        for rq in requests_for(reg)
+        if rq.status in ("pending", "accepted")
+    }
+    rows = [
+        {
+            "reg": r,
+            "score": scores.get(frozenset((reg.id, r.id))),
+            "requested": r.id in open_with,
+        }
+        for r in listed
+    ]
+    rows.sort(key=lambda row: (row["reg"].enterprise.name, row["reg"].id))
+    return rows
+
+
+def open_requests(event: Event) -> tuple[list[MeetingRequest], list[MeetingRequest]]:
+    """For the organizer: requests still waiting for an answer, and accepted requests the
+    schedule has not seated (no meeting between the two)."""
+    rows = (
+        db.session.execute(
+            db.select(MeetingRequest)
+            .where(
+                MeetingRequest.event_id == event.id,
+                MeetingRequest.status.in_(("pending", "accepted")),
+            )
+            .order_by(MeetingRequest.created_at, MeetingRequest.id)
+        )
+        .scalars()
+        .all()
+    )
+    seated = {frozenset((m.a_id, m.b_id)) for m in event_meetings(event)}
+    now = utcnow()
+    pending = [rq for rq in rows if rq.status == "pending" and rq.expires_at > now]
+    unplaced = [
+        rq
+        for rq in rows
+        if rq.status == "accepted" and frozenset((rq.requester_id, rq.recipient_id)) not in seated
+    ]
+    return pending, unplaced
+
+
 # --- scheduling ---------------------------------------------------------------------------
 
 
@@ -322,12 +380,39 @@ def build_problem(event: Event, scores=None) -> tuple[ms.Problem, list, list]:
         for m in event_meetings(event)
         if m.pinned
     ]  # fmt: skip
-    good = float(current_app.config.get("MEETING_GOOD_SCORE", 0.1))
+    good = good_score(event)
     return (
         ms.Problem(people, len(slots), len(tables), pairs, pinned, good_score=good),
         slots,
         tables,
     )
+
+
+def good_score(event: Event) -> float:
+    """The event's cut-off for suggested meetings: the organizer's, else the platform's."""
+    if event.meeting_good_score is not None:
+        return event.meeting_good_score
+    return float(current_app.config.get("MEETING_GOOD_SCORE", 0.1))
+
+
+def set_good_score(event: Event, value: float) -> None:
+    """The organizer's cut-off; 0 seats every pair with any match at all."""
+    if not 0 <= value <= 1:
+        raise ServiceError(_("分数线须在 0 到 1 之间。"), field="good_score")
+    event.meeting_good_score = round(value, 4)
+    db.session.flush()
+
+
+def meetings_below_cutoff(event: Event, scores=None) -> int:
+    """How many more meetings the greedy pass seats with no cut-off at all: what the
+    organizer gives up by keeping it (0 when the cut-off already costs nothing)."""
+    if not event.slots or not event.tables or good_score(event) <= 0:
+        return 0
+    problem, _slots, _tables = build_problem(event, scores)
+    with_cutoff = ms.schedule_meetings(problem, exact=False)
+    problem.good_score = 0.0
+    without = ms.schedule_meetings(problem, exact=False)
+    return max(0, len(without.meetings) - len(with_cutoff.meetings))
 
 
 def schedule_event(event: Event) -> ms.Schedule:
@@ -338,7 +423,8 @@ def schedule_event(event: Event) -> ms.Schedule:
         raise ServiceError(_("活动已结束或已取消。"), code="bad_state", status=409)
     expire_meeting_requests()
     problem, slots, tables = build_problem(event)
-    schedule = ms.schedule_meetings(problem)
+    seconds = float(current_app.config.get("MEETING_SOLVER_SECONDS", ms.DEFAULT_TIME_LIMIT))
+    schedule = ms.schedule_meetings(problem, exact=seconds > 0, time_limit=seconds)
     db.session.execute(
         db.delete(Meeting).where(Meeting.event_id == event.id, Meeting.pinned.is_(False))
     )
@@ -367,6 +453,7 @@ def schedule_event(event: Event) -> ms.Schedule:
         )
     event.schedule_score = schedule.score
     event.schedule_bound = schedule.bound
+    event.schedule_optimal = schedule.optimal
     event.scheduled_at = utcnow()
     db.session.flush()
     return schedule

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -94,7 +95,11 @@ class Event(db.Model):
     #: What the last scheduler run reached, for the organizer's page.
     schedule_score: Mapped[float | None]
     schedule_bound: Mapped[float | None]
+    #: The exact model proved the last schedule optimal under the scheduler's rules.
+    schedule_optimal: Mapped[bool | None]
     scheduled_at: Mapped[datetime | None]
+    #: Suggested pairs scoring below this are not seated; None takes MEETING_GOOD_SCORE.
+    meeting_good_score: Mapped[float | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -168,6 +173,8 @@ class Registration(db.Model):
     decided_at: Mapped[datetime | None]
     checked_in_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(String(500), default="")
+    #: Listed in the event's attendee directory for other participants to ask for a meeting.
+    directory_visible: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     event = relationship("Event", back_populates="registrations")
     enterprise = relationship("Enterprise", lazy="joined")

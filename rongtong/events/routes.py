@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 
 from ..audit import services as audit
 from ..core.auth import admin_required, member_required, organizer_required
+from ..core.confirm import confirm_first
 from ..core.forms import select_choices
 from ..core.params import year_arg
 from ..core.services import find_term
@@ -176,10 +177,24 @@ def set_status(event_id: int):
     form = StatusForm()
     if form.validate_on_submit():
         with service_errors():
-            with audit.tracked(current_user, "event.status", event, ("status",)):
-                services.set_status(
-                    event, form.status.data, reason=form.reason.data or "", user=current_user
+            wanted = form.status.data or request.form.get("status", "")
+            reason = form.reason.data or ""
+            if wanted == "cancelled":
+                page = confirm_first(
+                    lambda: services.set_status(event, wanted, reason=reason, user=current_user),
+                    title=_("取消活动"),
+                    question=_(
+                        "取消后活动不再接受报名，已排定的洽谈作废，取消不能撤销。"
+                        "确定取消“%(title)s”吗？",
+                        title=event.title,
+                    ),
+                    button=_("确认取消活动"),
+                    back=url_for("events.detail", event_id=event.id),
                 )
+                if page is not None:
+                    return page
+            with audit.tracked(current_user, "event.status", event, ("status",)):
+                services.set_status(event, wanted, reason=reason, user=current_user)
             promoted = registration_ops.promote_waitlist(event) if event.status == "open" else []
             flash(_("状态已更新。") + (f" +{len(promoted)}" if promoted else ""), "success")
     elif form.reason.errors:

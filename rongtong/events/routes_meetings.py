@@ -2,6 +2,7 @@
 
 from flask import (
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -19,6 +20,7 @@ from . import meetings as meeting_ops
 from . import registrations as registration_ops
 from .forms import (
     ActionForm,
+    CutoffForm,
     MoveForm,
     OutcomeForm,
     RequestForm,
@@ -43,11 +45,18 @@ def meetings(event_id: int):
             (s.id, to_local(s.starts_at, event.timezone).strftime("%H:%M")) for s in event.slots
         ]
         move_form.table_id.choices = [(t.id, t.name) for t in event.tables]
+        pending, unplaced = meeting_ops.open_requests(event)
+        good = meeting_ops.good_score(event)
         return render_template(
             "events/schedule.html",
             event=event,
             meetings=scheduled,
             grid=grid,
+            pending=pending,
+            unplaced=unplaced,
+            good_score=good,
+            default_good_score=float(current_app.config["MEETING_GOOD_SCORE"]),
+            cutoff_form=CutoffForm(good_score=good),
             slots_form=SlotsForm(),
             action_form=ActionForm(),
             move_form=move_form,
@@ -60,6 +69,7 @@ def meetings(event_id: int):
         event=event,
         reg=reg,
         partners=meeting_ops.suggested_partners(reg, scores)[:30],
+        directory=meeting_ops.attendee_directory(reg, scores),
         requests=meeting_ops.requests_for(reg),
         agenda=meeting_ops.event_meetings(event, reg),
         unavailable=meeting_ops.unavailable_slots(reg),
@@ -109,6 +119,35 @@ def request_action(event_id: int, request_id: int, action: str):
     return redirect(url_for("events.meetings", event_id=event.id))
 
 
+@bp.post("/<int:event_id>/directory")
+@member_required
+def directory_visibility(event_id: int):
+    event = event_or_404(event_id)
+    reg = confirmed_registration(event)
+    if ActionForm().validate_on_submit():
+        visible = request.form.get("visible") == "1"
+        meeting_ops.set_directory_visible(reg, visible)
+        flash(_("已在参会名录中列出本单位。") if visible else _("已从参会名录中隐藏本单位。"),
+              "success")  # fmt: skip
+    return redirect(url_for("events.meetings", event_id=event.id))
+
+
+@bp.post("/<int:event_id>/meetings/cutoff")
+@organizer_required
+def meeting_cutoff(event_id: int):
+    event = db.get_or_404(Event, event_id)
+    form = CutoffForm()
+    if form.validate_on_submit():
+        with service_errors(form):
+            meeting_ops.set_good_score(event, form.good_score.data)
+            flash(_("已保存分数线，重新运行排程后生效。"), "success")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+    return redirect(url_for("events.meetings", event_id=event.id))
+
+
 @bp.post("/<int:event_id>/unavailable")
 @member_required
 def unavailable(event_id: int):
@@ -154,6 +193,19 @@ def run_schedule(event_id: int):
                 ),
                 "success",
             )
+            if result.optimal:
+                flash(_("排程已证明为最优：同样规则下没有得分更高的安排。"), "success")
+            more = meeting_ops.meetings_below_cutoff(event)
+            if more:
+                flash(
+                    _(
+                        "分数线 %(cut).2f 以下还有 %(n)d 场洽谈可以安排；"
+                        "降低分数线后重新排程即可安排。",
+                        cut=meeting_ops.good_score(event),
+                        n=more,
+                    ),
+                    "warning",
+                )
             if result.unplaced_requests:
                 flash(
                     _("%(n)d 个已接受的邀约没有空位。", n=len(result.unplaced_requests)),

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.auth import member_required, organizer_required
+from ..core.confirm import confirm_first
 from ..core.params import ListPage, page_arg
 from ..core.web import service_errors
 from ..extensions import db
@@ -36,6 +37,7 @@ def register(event_id: int):
         with service_errors():
             reg = registration_ops.register(event, current_user.enterprise, current_user, listings)
             reg.note = (form.note.data or "").strip()
+            reg.directory_visible = bool(form.directory_visible.data)
             flash(
                 {
                     "confirmed": _("报名成功。"),
@@ -60,6 +62,15 @@ def cancel(event_id: int):
         abort(404)
     if ActionForm().validate_on_submit():
         with service_errors():
+            page = confirm_first(
+                lambda: registration_ops.cancel_registration(reg),
+                title=_("取消报名"),
+                question=_("取消后名额会让给候补单位，已排定的洽谈作废。确定取消报名吗？"),
+                button=_("确认取消报名"),
+                back=url_for("events.detail", event_id=event.id),
+            )
+            if page is not None:
+                return page
             registration_ops.cancel_registration(reg)
             flash(_("已取消报名。"), "success")
     return redirect(url_for("events.detail", event_id=event.id))
@@ -99,6 +110,19 @@ def registration_action(event_id: int, reg_id: int, action: str):
         abort(404)
     if ActionForm().validate_on_submit():
         with service_errors():
+            if action == "cancel":
+                page = confirm_first(
+                    lambda: actions[action](reg),
+                    title=_("取消报名"),
+                    question=_(
+                        "取消“%(name)s”的报名后名额会让给候补单位，其洽谈作废。确定吗？",
+                        name=reg.enterprise.name,
+                    ),
+                    button=_("确认取消报名"),
+                    back=url_for("events.manage", event_id=event.id) + f"#reg-{reg.id}",
+                )
+                if page is not None:
+                    return page
             actions[action](reg)
     return redirect(url_for("events.manage", event_id=event.id) + f"#reg-{reg.id}")
 

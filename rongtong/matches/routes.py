@@ -1,5 +1,4 @@
-from flask import Blueprint, abort, flash, redirect, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
@@ -27,8 +26,15 @@ def not_relevant(listing_id: int, counterpart_id: int):
         # Another enterprise's draft is as good as missing: no judgement, no title echoed.
         abort(404)
     services.mark_not_relevant(listing, counterpart, current_user)
-    flash(_("已标记为不相关：%(title)s", title=counterpart.title), "info")
-    return redirect(url_for("listings.detail", listing_id=listing.id, _anchor="matches"))
+    # Back to the same place, where the row now reads "已标记不相关 · 撤销".
+    return redirect(
+        url_for(
+            "listings.detail",
+            listing_id=listing.id,
+            hidden=counterpart.id,
+            _anchor=f"match-{counterpart.id}",
+        )
+    )
 
 
 @bp.post("/<int:listing_id>/matches/<int:counterpart_id>/restore")
@@ -37,5 +43,20 @@ def restore(listing_id: int, counterpart_id: int):
     listing = _owned(listing_id)
     if not services.restore_match(listing, counterpart_id):
         abort(404)  # nothing hidden under that id: any id would otherwise "succeed"
-    flash(_("已恢复该匹配。"), "info")
-    return redirect(url_for("listings.detail", listing_id=listing.id, _anchor="matches"))
+    return redirect(
+        url_for("listings.detail", listing_id=listing.id, _anchor=f"match-{counterpart_id}")
+    )
+
+
+@bp.app_template_global()
+def just_hidden_match(listing: Listing) -> Listing | None:
+    """The counterpart the owner has just marked not relevant (``?hidden=``), so that its row
+    stays on the page with an undo; None unless it is indeed hidden from this listing."""
+    counterpart_id = request.args.get("hidden", type=int)
+    if counterpart_id is None or not current_user.is_authenticated:
+        return None
+    if not can_edit(current_user, listing):
+        return None
+    if not services.is_hidden(listing, counterpart_id):
+        return None
+    return db.session.get(Listing, counterpart_id)

@@ -625,6 +625,19 @@ def mark_not_relevant(listing: Listing, counterpart: Listing, user, score=None) 
     return judgement
 
 
+def is_hidden(listing: Listing, counterpart_id: int) -> bool:
+    """The owner has marked ``counterpart_id`` not relevant to ``listing``."""
+    return (
+        db.session.execute(
+            db.select(MatchJudgement.id).where(
+                MatchJudgement.listing_id == listing.id,
+                MatchJudgement.counterpart_id == counterpart_id,
+            )
+        ).first()
+        is not None
+    )
+
+
 def restore_match(listing: Listing, counterpart_id: int) -> bool:
     """Show ``counterpart_id`` among ``listing``'s matches again; False if it was not hidden."""
     result = db.session.execute(

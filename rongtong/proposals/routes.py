@@ -17,13 +17,14 @@ from flask_login import current_user, login_required
 
 from ..accounts.models import User
 from ..core.auth import member_required, organizer_required
+from ..core.confirm import confirm_first
 from ..core.forms import flash_form_errors
 from ..core.services import ServiceError
 from ..core.web import service_errors
 from ..extensions import db
 from ..listings import services as listing_services
 from ..listings.models import Listing
-from . import services
+from . import services, timeline
 from .attachments import send_attachment
 from .forms import (
     AcceptForm,
@@ -38,6 +39,48 @@ from .models import Proposal, ProposalAttachment
 from .transactions import commit_with_retry
 
 bp = Blueprint("proposals", __name__, template_folder="templates")
+
+#: The forms whose text must survive files over the limits.
+UPLOAD_FORMS = frozenset({"proposals.new", "proposals.edit"})
+
+
+def _read_whole_upload_forms() -> None:
+    """On the proposal form, read a body beyond MAX_CONTENT_LENGTH (up to the read cap), so
+    that the typed text arrives and the form comes back with it and a message."""
+    if request.endpoint in UPLOAD_FORMS:
+        request.max_content_length = int(current_app.config["PROPOSAL_FORM_READ_MAX_BYTES"])
+
+
+@bp.record_once
+def _first_before_request(state) -> None:
+    # First of all: the CSRF check, an app-wide before_request registered earlier, reads the
+    # form, and with it the body under whatever limit is set by then.
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _read_whole_upload_forms)
+
+
+def _upload_limits() -> dict:
+    config = current_app.config
+    return {
+        "limit_mb": services._megabytes(config["PROPOSAL_ATTACHMENT_MAX_BYTES"]),
+        "request_mb": services._megabytes(config["PROPOSAL_REQUEST_MAX_BYTES"]),
+    }
+
+
+def _request_too_large(form: ProposalForm) -> bool:
+    """The files together exceed the per-submission limit: say so on the form, save nothing."""
+    limit = int(current_app.config["PROPOSAL_REQUEST_MAX_BYTES"])
+    if (request.content_length or 0) <= limit:
+        return False
+    form.attachments.errors = [
+        *form.attachments.errors,
+        _(
+            "附件合计超过单次提交 %(mb)s MB 的上限，未能上传，方案也未保存。已填写的内容"
+            "保留在下方：请压缩或分次上传附件（单个文件不超过 %(file_mb)s MB）后再提交。",
+            mb=_upload_limits()["request_mb"],
+            file_mb=_upload_limits()["limit_mb"],
+        ),
+    ]
+    return True
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -102,7 +145,7 @@ def new(listing_id: int):
         abort(error.status, str(error.message))
     form = ProposalForm()
     accepted = services.has_accepted_terms(current_user, listing)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _request_too_large(form):
         uploads = _uploads(form)
         written: list[str] = []
         user_id, submit = current_user.id, bool(form.submit.data)
@@ -146,7 +189,7 @@ def new(listing_id: int):
         proposal=None,
         terms=services.terms_text(listing),
         accepted=accepted,
-        limit_mb=services._megabytes(current_app.config["PROPOSAL_ATTACHMENT_MAX_BYTES"]),
+        **_upload_limits(),
     )
 
 
@@ -161,7 +204,7 @@ def edit(proposal_id: int):
         return redirect(url_for("proposals.detail", proposal_id=proposal.id))
     listing = proposal.listing
     form = ProposalForm(obj=proposal)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _request_too_large(form):
         uploads = _uploads(form)
         written: list[str] = []
         user_id, submit = current_user.id, bool(form.submit.data)
@@ -187,7 +230,7 @@ def edit(proposal_id: int):
         proposal=proposal,
         terms=services.terms_text(listing),
         accepted=services.has_accepted_terms(current_user, listing),
-        limit_mb=services._megabytes(current_app.config["PROPOSAL_ATTACHMENT_MAX_BYTES"]),
+        **_upload_limits(),
     )
 
 
@@ -197,11 +240,16 @@ def detail(proposal_id: int):
     proposal = _readable(proposal_id)
     listing = proposal.listing
     owner = services.is_owner_side(current_user, listing)
+    proposer = services.is_proposer_side(current_user, proposal)
+    party = (owner or proposer) and proposal.was_submitted
     return render_template(
         "proposals/detail.html",
         proposal=proposal,
         listing=listing,
-        is_proposer=services.is_proposer_side(current_user, proposal),
+        steps=timeline.timeline(proposal) if party else [],
+        next_steps=timeline.next_steps(proposal, owner=owner) if party else [],
+        contacts=timeline.contacts(proposal, owner=owner) if party else [],
+        is_proposer=proposer,
         is_owner=owner and proposal.was_submitted,
         reason_labels=services.REASON_LABELS,
         status_labels=services.STATUS_LABELS,
@@ -230,6 +278,15 @@ def submit(proposal_id: int):
 def withdraw(proposal_id: int):
     proposal = _readable(proposal_id)
     with service_errors(forbidden_aborts=True):
+        page = confirm_first(
+            lambda: services.withdraw_proposal(proposal, current_user),
+            title=_("撤回方案"),
+            question=_("撤回后发榜单位不再审阅这份方案，撤回不能撤销。确定撤回吗？"),
+            button=_("确认撤回方案"),
+            back=url_for("proposals.detail", proposal_id=proposal.id),
+        )
+        if page is not None:
+            return page
         commit_with_retry(lambda: services.withdraw_proposal(proposal, current_user))
         flash(_("方案已撤回。"), "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal.id))
@@ -254,6 +311,21 @@ def accept(proposal_id: int):
         flash_form_errors(form)
         return redirect(url_for("proposals.detail", proposal_id=proposal.id))
     with service_errors(forbidden_aborts=True):
+        page = confirm_first(
+            lambda: services.accept_proposal(
+                proposal, current_user, amount=form.amount.data, award=form.award.data
+            ),
+            title=_("接受方案并定标") if form.award.data else _("接受方案"),
+            question=(
+                _("接受并定标后，该榜单即告揭榜成功，成交计入对接成效，不能撤销。确定吗？")
+                if form.award.data
+                else _("接受后揭榜方会收到通知，不能撤销。确定接受这份方案吗？")
+            ),
+            button=_("确认接受并定标") if form.award.data else _("确认接受"),
+            back=url_for("proposals.detail", proposal_id=proposal.id, _anchor="decide"),
+        )
+        if page is not None:
+            return page
         commit_with_retry(
             lambda: services.accept_proposal(
                 proposal, current_user, amount=form.amount.data, award=form.award.data
@@ -272,6 +344,17 @@ def decline(proposal_id: int):
         flash_form_errors(form)
         return redirect(url_for("proposals.detail", proposal_id=proposal.id, _anchor="decide"))
     with service_errors(forbidden_aborts=True):
+        page = confirm_first(
+            lambda: services.decline_proposal(
+                proposal, current_user, reason=form.reason.data, note=form.note.data
+            ),
+            title=_("不予采纳"),
+            question=_("揭榜方会收到未采纳的原因，这一决定不能撤销。确定不予采纳吗？"),
+            button=_("确认不予采纳"),
+            back=url_for("proposals.detail", proposal_id=proposal.id, _anchor="decide"),
+        )
+        if page is not None:
+            return page
         commit_with_retry(
             lambda: services.decline_proposal(
                 proposal, current_user, reason=form.reason.data, note=form.note.data
@@ -395,6 +478,15 @@ def review(listing_id: int):
 def award(listing_id: int):
     listing = _reviewable(listing_id)
     with service_errors():
+        page = confirm_first(
+            lambda: services.award_challenge(listing, current_user),
+            title=_("揭榜定标"),
+            question=_("定标后榜单结束征集，成交计入对接成效，不能撤销。确定定标吗？"),
+            button=_("确认定标"),
+            back=url_for("proposals.review", listing_id=listing.id),
+        )
+        if page is not None:
+            return page
         services.award_challenge(listing, current_user)
         flash(_("已揭榜定标，成交已计入对接成效。"), "success")
     return redirect(url_for("proposals.review", listing_id=listing.id))

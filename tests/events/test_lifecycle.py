@@ -162,7 +162,9 @@ def test_status_override_on_web_and_api_needs_a_reason(
     assert "请填写原因" in page.get_data(as_text=True)
     db.session.refresh(event)
     assert event.status == "closed"
-    auth.post(f"/events/{event.id}/status", {"status": "cancelled", "reason": "台风"})
+    auth.post(
+        f"/events/{event.id}/status", {"status": "cancelled", "reason": "台风", "confirm": "1"}
+    )
     db.session.refresh(event)
     assert (event.status, event.status_reason) == ("cancelled", "台风")
 

@@ -120,8 +120,40 @@ def test_pages_register_cancel_and_organizer_checkin(client, auth, make_user, ma
     assert reg.code in html and html.count('id="csrf_token"') <= 1
     assert auth.post(f"/events/{event.id}/checkin", {"code": reg.code}).status_code == 302
     assert reg.checked_in_at is not None
-    auth.post(f"/events/{event.id}/registrations/{reg.id}/cancel")
+    auth.post(f"/events/{event.id}/registrations/{reg.id}/cancel", {"confirm": "1"})
     assert reg.status == "cancelled"
     assert registration_ops.registration_for(event, other.enterprise_id).status == "confirmed"
     csv = client.get(f"/events/{event.id}/export/registrations.csv")
     assert csv.status_code == 200 and other.enterprise.name in csv.get_data(as_text=True)
+
+
+def test_cancelling_an_event_or_a_registration_asks_first(
+    make_event, make_user, client, auth, organizer
+):
+    event = make_event()
+    member = make_user()
+    reg = registration_ops.register(event, member.enterprise, member, [])
+    auth.login(member)
+    page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert 'data-confirm="取消后名额会让给候补单位' in page
+    asked = auth.post(f"/events/{event.id}/cancel")
+    assert asked.status_code == 200 and "确认取消报名" in asked.get_data(as_text=True)
+    assert reg.status == "confirmed"
+    auth.post(f"/events/{event.id}/cancel", {"confirm": "1"})
+    assert reg.status == "cancelled"
+    auth.logout()
+    auth.login(organizer)
+    page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    # Status changes are buttons named for what they do, the cancelling one apart.
+    assert "截止报名" in page and ">取消活动</button>" in page
+    # (An organizer's change the clock would not make needs a reason: the lifecycle's rule.)
+    asked = auth.post(f"/events/{event.id}/status", {"status": "cancelled", "reason": "台风"})
+    assert "确认取消活动" in asked.get_data(as_text=True)
+    assert event.status == "open"
+    auth.post(
+        f"/events/{event.id}/status", {"status": "cancelled", "reason": "台风", "confirm": "1"}
+    )
+    assert event.status == "cancelled"
+    # Other changes need no second step.
+    auth.post(f"/events/{event.id}/status", {"status": "planned", "reason": "改期"})
+    assert event.status == "planned"

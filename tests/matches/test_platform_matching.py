@@ -93,3 +93,24 @@ def test_match_cli_rebuild_and_eval(runner, corpus, tmp_path):
     bad.write_text("not json\n", encoding="utf-8")
     result = runner.invoke(args=["match", "eval", str(bad)])
     assert result.exit_code != 0 and "line 1" in result.output
+
+
+def test_not_relevant_is_undone_in_place(auth, client, corpus):
+    """The row stays where it was clicked, reading 已标记不相关 · 撤销; the undo restores it."""
+    challenge, welder = corpus["challenge"], corpus["welder"]
+    auth.login(corpus["owner"])
+    response = auth.post(f"/listings/{challenge.id}/matches/{welder.id}/not-relevant")
+    assert response.location.endswith(f"?hidden={welder.id}#match-{welder.id}")
+    html = client.get(response.location).get_data(as_text=True)
+    row = html.split(f'id="match-{welder.id}"')[1].split("</li>")[0]
+    assert "已标记不相关" in row and "撤销" in row
+    assert f"/listings/{challenge.id}/matches/{welder.id}/restore" in row
+    # A counterpart that is not hidden gets no such row, whatever the address says.
+    vision = corpus["vision"]
+    plain = client.get(f"/listings/{challenge.id}?hidden={vision.id}").get_data(as_text=True)
+    assert "已标记不相关" not in plain
+    response = auth.post(f"/listings/{challenge.id}/matches/{welder.id}/restore")
+    assert response.location.endswith(f"#match-{welder.id}")
+    html = client.get(f"/listings/{challenge.id}?hidden={welder.id}").get_data(as_text=True)
+    assert "已标记不相关" not in html
+    assert welder.id in [m.listing.id for m in services.matches_for(challenge)]

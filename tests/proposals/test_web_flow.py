@@ -107,7 +107,8 @@ def test_propose_review_decide_and_award_through_the_pages(
     # Accept the first with an agreed amount and award; the other open one is declined.
     auth.login(owner)
     response = auth.post(
-        f"/proposals/{mine.id}/accept", {"accept-amount": "360000", "accept-award": "y"}
+        f"/proposals/{mine.id}/accept",
+        {"accept-amount": "360000", "accept-award": "y", "confirm": "1"},
     )
     assert response.status_code == 302
     assert mine.status == "accepted" and mine.accepted_amount == 360_000
@@ -150,7 +151,11 @@ def test_decline_needs_a_reason_and_a_note_and_withdraw_until_decided(
     assert proposal.status == "submitted"
     auth.post(
         f"/proposals/{proposal.id}/decline",
-        {"decline-reason": "price", "decline-note": "报价高于预算上限，可在 30 万内再议。"},
+        {
+            "decline-reason": "price",
+            "decline-note": "报价高于预算上限，可在 30 万内再议。",
+            "confirm": "1",
+        },
     )
     assert proposal.status == "declined" and proposal.decline_reason == "price"
     mail = mails("proposal_declined")[0]
@@ -170,7 +175,7 @@ def test_proposer_withdraws_and_the_owner_is_told(client, auth, owner, challenge
     auth.login(member)
     auth.post(f"/listings/{challenge.id}/propose", {**_form(), "accept_terms": "y", "submit": "1"})
     proposal = _proposal_of(member.enterprise_id)
-    auth.post(f"/proposals/{proposal.id}/withdraw")
+    auth.post(f"/proposals/{proposal.id}/withdraw", {"confirm": "1"})
     assert proposal.status == "withdrawn" and proposal.response_due_at is None
     assert [m.recipient for m in mails("proposal_withdrawn")] == [owner.email]
     # One proposal per enterprise: the form leads back to it instead of a second one.

@@ -416,6 +416,8 @@ def _posts(ids):
         ("events.send_request", f"/events/{E}/requests", {"owner"}),
         ("events.request_action", f"/events/{E}/requests/{ids['request_id']}/accept", set()),
         ("events.unavailable", f"/events/{E}/unavailable", {"owner"}),
+        ("events.directory_visibility", f"/events/{E}/directory", {"owner"}),
+        ("events.meeting_cutoff", f"/events/{E}/meetings/cutoff", organizers),
         ("events.meeting_action", f"/events/{E}/meetings/{M}/pin", organizers),
         ("events.outcome", f"/events/{E}/meetings/{M}/outcome", {"owner", "organizer", "admin"}),
     ]
