@@ -18,6 +18,7 @@ from ..matches.services import reason_dicts, taxonomy_labels
 from ..outcomes.models import Outcome
 from ..outcomes.services import record_outcome
 from . import meeting_scheduler as ms
+from . import notices
 from .invitations import _ranked_pairs
 from .models import (
     Event,
@@ -175,6 +176,7 @@ def request_meeting(requester: Registration, recipient: Registration, message: s
             ),
             user=user,
         )
+    notices.request_received(rq)
     return rq
 
 
@@ -204,6 +206,7 @@ def respond_to_request(rq: MeetingRequest, accept: bool, now: datetime | None = 
     rq.status = "accepted" if accept else "declined"
     rq.responded_at = now
     db.session.flush()
+    notices.request_answered(rq)
     return rq
 
 
@@ -341,6 +344,7 @@ def schedule_event(event: Event) -> ms.Schedule:
     event.schedule_bound = schedule.bound
     event.scheduled_at = utcnow()
     db.session.flush()
+    notices.schedule_published(event)
     return schedule
 
 
@@ -375,10 +379,13 @@ def move_meeting(meeting: Meeting, slot_id: int, table_id: int, pin: bool = True
     """Put a meeting in another slot or at another table by hand; it is pinned."""
     _check_place(meeting_event(meeting), meeting.a_id, meeting.b_id, slot_id, table_id,
                  skip=meeting.id)  # fmt: skip
+    moved = (meeting.slot_id, meeting.table_id) != (slot_id, table_id)
     meeting.slot_id = slot_id
     meeting.table_id = table_id
     meeting.pinned = pin
     db.session.flush()
+    if moved:
+        notices.meeting_moved(meeting)
     return meeting
 
 

@@ -57,7 +57,7 @@ def cancel(event_id: int):
         abort(404)
     if ActionForm().validate_on_submit():
         with service_errors():
-            registration_ops.cancel_registration(reg)
+            registration_ops.cancel_registration(reg, by=current_user)
             flash(_("已取消报名。"), "success")
     return redirect(url_for("events.detail", event_id=event.id))
 
@@ -88,7 +88,7 @@ def registration_action(event_id: int, reg_id: int, action: str):
     actions = {
         "approve": registration_ops.approve,
         "reject": registration_ops.reject,
-        "cancel": registration_ops.cancel_registration,
+        "cancel": lambda r: registration_ops.cancel_registration(r, by=current_user),
         "checkin": registration_ops.check_in,
         "uncheck": lambda r: registration_ops.check_in(r, undo=True),
     }
