@@ -250,6 +250,7 @@ def _gets(ids):
         "events.edit": (f"/events/{E}/edit", organizer),
         "events.export": (f"/events/{E}/export/registrations.csv", organizer),
         "events.invite": (f"/events/{E}/invite", organizer),
+        "events.message": (f"/events/{E}/message", organizer),
         "events.manage": (f"/events/{E}/manage", organizer),
         "events.meetings": (
             f"/events/{E}/meetings",
@@ -396,6 +397,7 @@ def _posts(ids):
         ("events.cancel", f"/events/{E}/cancel", {"owner"}),  # cancel one's registration
         ("events.set_status", f"/events/{E}/status", organizers),
         ("events.invite", f"/events/{E}/invite", organizers),
+        ("events.message", f"/events/{E}/message", organizers),
         ("events.slots", f"/events/{E}/slots", organizers),
         ("events.run_schedule", f"/events/{E}/schedule", organizers),
         ("events.checkin_code", f"/events/{E}/checkin", organizers),
