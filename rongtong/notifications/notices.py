@@ -34,7 +34,7 @@ NOTICES = {
     "listing_expiring": _l("您发布的“%(title)s”将于 %(deadline)s 到期。"),
     "meeting_survey": _l("请告诉我们您在活动“%(event)s”中与 %(name)s 的洽谈情况。"),
     "saved_search_results": _l("您保存的搜索“%(name)s”有 %(count)s 条新结果。"),
-    "favourite_changed": _l("您收藏的“%(title)s”有更新：%(what)s"),
+    "favourite_changed": _l("您收藏的“%(title)s”有更新。"),
 }
 
 #: What the person wrote (a meeting request's message), quoted after the sentence.

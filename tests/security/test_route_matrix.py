@@ -193,6 +193,7 @@ def _gets(ids):
         "admin.edit_term#existing": ("/admin/taxonomies/chains/1", admin),
         "mail.index": ("/admin/outbox/", admin),
         "notifications.index": ("/notifications/", login),
+        "favourites.index": ("/favourites/", member),
         "mail.detail": (f"/admin/outbox/{ids['mail_id']}", admin),
         "mail.html_part": (f"/admin/outbox/{ids['mail_id']}/html", {**admin, "admin": {200, 404}}),
         "digests.preferences": (
@@ -353,6 +354,10 @@ def _posts(ids):
             "/notifications/read-all",
             {"other", "owner", "organizer", "admin"},
         ),
+        ("favourites.listing_action", f"/favourites/listings/{L}/add", {"other", "owner"}),
+        ("favourites.save_search", "/favourites/searches", {"other", "owner"}),
+        # A saved search is its member's only: others get 404, as for one that does not exist.
+        ("favourites.delete_search", "/favourites/searches/999999/delete", set()),
         ("accounts.profile", "/account", {"other", "owner", "organizer", "admin"}),
         ("accounts.revoke_token", f"/account/tokens/{ids['token_id']}/revoke", set()),
         # Only users without an enterprise ask to join one; every role here has one or is staff.
