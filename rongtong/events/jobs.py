@@ -1,9 +1,16 @@
 """Scheduled work for events; the scheduler's runner gives each job an app context and
 commits once after it."""
 
+from ..core.time import local_today
 from .meetings import expire_meeting_requests
+from .reminders import remind_registrants
 
 
 def expire_meeting_requests_job() -> int:
     """Lapse pending meeting requests past their expiry (every few minutes)."""
     return expire_meeting_requests()
+
+
+def remind_registrants_job() -> int:
+    """Remind confirmed registrants 3 days and 1 day before the event (daily)."""
+    return remind_registrants(local_today())
