@@ -207,6 +207,7 @@ def _register_blueprints(app: Flask) -> None:
     from .matches.routes import bp as matches_bp
     from .notifications.routes import bp as notifications_bp
     from .proposals.routes import bp as proposals_bp
+    from .surveys.routes import bp as surveys_bp
 
     for bp in (
         main_bp,
@@ -220,7 +221,7 @@ def _register_blueprints(app: Flask) -> None:
         proposals_bp,
     ):
         app.register_blueprint(bp)
-    for bp in (mail_bp, digests_bp, notifications_bp, audit_bp, favourites_bp):
+    for bp in (mail_bp, digests_bp, notifications_bp, audit_bp, favourites_bp, surveys_bp):
         app.register_blueprint(bp)
     register_api(app)
 

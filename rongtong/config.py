@@ -95,6 +95,7 @@ class DefaultConfig:
     DIGEST_MIN_SCORE = 0.2  # the platform's floor; members may ask for more
     DIGEST_MAX_MATCHES = 5  # the best new ones; the rest wait for the next digest
     DIGEST_UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 180
+    SURVEY_LINK_MAX_AGE = 60 * 60 * 24 * 90  # a follow-up survey link works for 90 days
     SCHEDULER_LEASE_SECONDS = 60
 
     #: Programme defaults (DOMAIN.md); admins override them on /events/settings.

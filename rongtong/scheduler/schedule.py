@@ -48,6 +48,7 @@ JOBS: list[JobDef] = [
     job("events.expire_requests", "events.jobs:expire_meeting_requests_job", every(minutes=10)),
     job("proposals.remind", "proposals.jobs:remind_overdue_owners", cron(hour=9, minute=30), 12),
     job("events.remind_registrants", "events.jobs:remind_registrants_job", cron(hour=8), 12),
+    job("surveys.send", "surveys.jobs:send_surveys", cron(hour=10), 24),
     job("favourites.alert", "favourites.jobs:alert_followers", cron(hour=7, minute=30), 12),
     job("favourites.challenge_deadlines", "favourites.jobs:remind_challenge_deadlines",
         cron(hour=9, minute=10), 12),

@@ -194,6 +194,8 @@ def _gets(ids):
         "mail.index": ("/admin/outbox/", admin),
         "notifications.index": ("/notifications/", login),
         "favourites.index": ("/favourites/", member),
+        # The signed link is the key, for everyone alike; a bad one is a 400.
+        "surveys.answer": ("/surveys/not-a-token", {role: {400} for role in ROLES}),
         "mail.detail": (f"/admin/outbox/{ids['mail_id']}", admin),
         "mail.html_part": (f"/admin/outbox/{ids['mail_id']}/html", {**admin, "admin": {200, 404}}),
         "digests.preferences": (
@@ -358,6 +360,7 @@ def _posts(ids):
         ("favourites.save_search", "/favourites/searches", {"other", "owner"}),
         # A saved search is its member's only: others get 404, as for one that does not exist.
         ("favourites.delete_search", "/favourites/searches/999999/delete", set()),
+        ("surveys.answer", "/surveys/not-a-token", set()),
         ("accounts.profile", "/account", {"other", "owner", "organizer", "admin"}),
         ("accounts.revoke_token", f"/account/tokens/{ids['token_id']}/revoke", set()),
         # Only users without an enterprise ask to join one; every role here has one or is staff.
@@ -474,6 +477,7 @@ def test_post_routes_refuse_those_who_may_not_act(app, world, role, name):
 REFUSED = {
     "digests.unsubscribe": {400},
     "accounts.reset_password": {400},
+    "surveys.answer": {400},
     "accounts.login": {302},
     "accounts.register": {302},
 }
