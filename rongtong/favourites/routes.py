@@ -17,7 +17,7 @@ bp = Blueprint("favourites", __name__, url_prefix="/favourites", template_folder
 
 @bp.app_context_processor
 def stars():
-    """For listing pages: whether the member starred a listing, and the forms to post."""
+    """For listing pages: whether the member starred a listing."""
 
     def starred(listing_id: int) -> bool:
         return (
@@ -26,11 +26,7 @@ def stars():
             and services.favourite_for(current_user, listing_id) is not None
         )
 
-    return {
-        "starred": starred,
-        "star_form": ActionForm,
-        "save_search_form": SaveSearchForm,
-    }
+    return {"starred": starred}
 
 
 @bp.get("/")
@@ -41,7 +37,6 @@ def index():
         "favourites/index.html",
         favourites=services.favourites_of(current_user),
         searches=[(s, services.new_results(s, limit=5)) for s in searches],
-        form=ActionForm(),
     )
 
 
