@@ -186,6 +186,7 @@ def _import_models() -> None:
     from .digests import models as _digests  # noqa: F401
     from .enterprises import models as _enterprises  # noqa: F401
     from .events import models as _events  # noqa: F401
+    from .favourites import models as _favourites  # noqa: F401
     from .listings import models as _listings  # noqa: F401
     from .mail import models as _mail  # noqa: F401
     from .matches import changes as _changes  # noqa: F401  (the change log's session events)
@@ -194,6 +195,7 @@ def _import_models() -> None:
     from .outcomes import models as _outcomes  # noqa: F401
     from .proposals import models as _proposals  # noqa: F401
     from .scheduler import models as _scheduler  # noqa: F401
+    from .surveys import models as _surveys  # noqa: F401
     from .taxonomy import models as _taxonomy  # noqa: F401
 
 
@@ -235,6 +237,7 @@ def _register_blueprints(app: Flask) -> None:
     from .digests.routes import bp as digests_bp
     from .enterprises.routes import bp as enterprises_bp
     from .events.routes import bp as events_bp
+    from .favourites.routes import bp as favourites_bp
     from .imports.routes import bp as imports_bp
     from .listings.routes import bp as listings_bp
     from .mail.routes import bp as mail_bp
@@ -242,6 +245,7 @@ def _register_blueprints(app: Flask) -> None:
     from .matches.routes import bp as matches_bp
     from .notifications.routes import bp as notifications_bp
     from .proposals.routes import bp as proposals_bp
+    from .surveys.routes import bp as surveys_bp
 
     for bp in (
         main_bp,
@@ -255,7 +259,7 @@ def _register_blueprints(app: Flask) -> None:
         proposals_bp,
     ):
         app.register_blueprint(bp)
-    for bp in (mail_bp, digests_bp, notifications_bp, audit_bp):
+    for bp in (mail_bp, digests_bp, notifications_bp, audit_bp, favourites_bp, surveys_bp):
         app.register_blueprint(bp)
     register_api(app)
 

@@ -113,6 +113,7 @@ class DefaultConfig:
     DIGEST_MIN_SCORE = 0.2  # the platform's floor; members may ask for more
     DIGEST_MAX_MATCHES = 5  # the best new ones; the rest wait for the next digest
     DIGEST_UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 180
+    SURVEY_LINK_MAX_AGE = 60 * 60 * 24 * 90  # a follow-up survey link works for 90 days
     #: The running scheduler renews its lease every third of this; a standby takes over
     #: within this many seconds (plus its poll, at most 5 s) of the holder's death.
     SCHEDULER_LEASE_SECONDS = 60

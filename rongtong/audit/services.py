@@ -32,6 +32,7 @@ ACTIONS = {
     "programme.settings": _l("修改年度计划设置"),
     "event.budget": _l("修改活动预算"),
     "event.status": _l("修改活动状态"),
+    "event.message": _l("给报名单位群发邮件"),
     "import.run": _l("批量导入"),
 }
 

@@ -23,6 +23,7 @@ SECTIONS = [
     "rongtong.events.digest:upcoming_events",
     "rongtong.listings.digest:own_listing_changes",
     "rongtong.proposals.digest:proposal_changes",
+    "rongtong.favourites.digest:followed_changes",
 ]
 
 

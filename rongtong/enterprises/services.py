@@ -17,6 +17,7 @@ from ..core.time import utcnow
 from ..core.validators import to_halfwidth
 from ..extensions import db
 from ..mail.services import external_url, in_recipients_language, queue_mail
+from ..notifications.services import notify
 from ..taxonomy.models import Chain
 from .models import Enterprise, JoinRequest
 
@@ -214,6 +215,26 @@ def _decide_review(enterprise: Enterprise, status: str, organizer, note: str) ->
     db.session.flush()
     for member in members(enterprise):
         _queue_review_mail(enterprise, member)
+    _review_notice(enterprise)
+
+
+def _review_notice(enterprise: Enterprise) -> None:
+    """The decision in the members' notification centre; the review mail is their mail."""
+    status = enterprise.review_status
+    kinds = {
+        "approved": "enterprise_verified",
+        "rejected": "enterprise_rejected",
+        "needs_info": "enterprise_needs_info",
+    }
+    notify(
+        members(enterprise),
+        kind=kinds[status],
+        key=f"enterprise-review:{enterprise.id}:{status}:{enterprise.reviewed_at:%Y%m%d%H%M%S%f}",
+        params={"name": enterprise.name, "enterprise": enterprise.name},
+        endpoint="enterprises.detail" if status == "approved" else "enterprises.edit",
+        values={"enterprise_id": enterprise.id},
+        mail=False,
+    )
 
 
 def _queue_review_mail(enterprise: Enterprise, recipient: User) -> None:

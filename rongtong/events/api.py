@@ -272,7 +272,7 @@ def registration_action(event_id, reg_id, action):
     if not user.is_organizer and not (own and action == "cancel"):
         abort(403, "Only organizers (or the registration's own enterprise, to cancel).")
     {
-        "cancel": registration_ops.cancel_registration,
+        "cancel": lambda r: registration_ops.cancel_registration(r, by=user),
         "approve": registration_ops.approve,
         "reject": registration_ops.reject,
         "checkin": registration_ops.check_in,

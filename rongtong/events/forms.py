@@ -166,3 +166,23 @@ class OutcomeForm(Form):
     )
     amount = IntegerField(_l("金额（元）"), validators=[Optional(), MONEY])
     note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000, message=TOO_LONG)])
+
+
+class MessageForm(Form):
+    """Bulk mail to an event's registrants (``messages.send_message``)."""
+
+    audience = SelectField(_l("收件范围"), validators=[InputRequired(_l("请选择收件范围。"))])
+    subject = StringField(
+        _l("主题"),
+        validators=[DataRequired(_l("请填写邮件主题。")), Length(max=120, message=TOO_LONG)],
+    )
+    body = TextAreaField(
+        _l("正文"),
+        validators=[DataRequired(_l("请填写邮件正文。")), Length(max=5000, message=TOO_LONG)],
+    )
+    promotional = BooleanField(
+        _l("推广性质（如其他活动、项目推介）"),
+        description=_l(
+            "勾选后，已退订邮件摘要的成员不会收到；活动本身的通知（时间、地点、议程、变更）请勿勾选，所有收件人都会收到。"
+        ),
+    )

@@ -17,6 +17,7 @@ from ..mail.services import queue_mail
 from ..outcomes.models import Outcome
 from ..outcomes.services import record_outcome
 from . import meeting_scheduler as ms
+from . import notices
 from .invitations import _ranked_pairs
 from .lifecycle import check_request_window, request_expiry
 from .models import (
@@ -203,6 +204,7 @@ def request_meeting(
             ),
             user=user,
         )
+    notices.request_received(rq)
     return rq
 
 
@@ -232,6 +234,7 @@ def respond_to_request(rq: MeetingRequest, accept: bool, now: datetime | None = 
     rq.status = "accepted" if accept else "declined"
     rq.responded_at = now
     db.session.flush()
+    notices.request_answered(rq)
     return rq
 
 
@@ -456,6 +459,7 @@ def schedule_event(event: Event) -> ms.Schedule:
     event.schedule_optimal = schedule.optimal
     event.scheduled_at = utcnow()
     db.session.flush()
+    notices.schedule_published(event)
     return schedule
 
 
@@ -540,11 +544,14 @@ def move_meeting(
     side marked unavailable or already holds needs ``force`` (the organizer's confirmation)."""
     event = meeting_event(meeting)
     _check_place(event, slot_id, table_id, skip=meeting.id)
+    moved = (meeting.slot_id, meeting.table_id) != (slot_id, table_id)
     _place(meeting, meeting.a, meeting.b, slot_id, table_id, force=force, user=user, now=now)
     meeting.slot_id = slot_id
     meeting.table_id = table_id
     meeting.pinned = pin
     db.session.flush()
+    if moved:
+        notices.meeting_moved(meeting)
     return meeting
 
 

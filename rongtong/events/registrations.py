@@ -14,6 +14,7 @@ from ..core.time import utcnow
 from ..enterprises.models import Enterprise
 from ..extensions import db
 from ..mail.services import external_url, queue_mail
+from . import notices
 from .lifecycle import check_checkin_window, check_registration_window
 from .models import (
     Event,
@@ -143,6 +144,7 @@ def _notify_registration(reg: Registration, what: str) -> None:
             text=text,
             user=user,
         )
+    notices.registration_decided(reg, what)
 
 
 def registration_refusal(event: Event, now: datetime | None = None) -> str | None:
@@ -233,8 +235,10 @@ def promote_waitlist(event: Event) -> list[Registration]:
     return promoted
 
 
-def cancel_registration(reg: Registration) -> list[Registration]:
-    """Cancel a registration; its place goes to the waiting list. Returns who moved up."""
+def cancel_registration(reg: Registration, *, by=None) -> list[Registration]:
+    """Cancel a registration; its place goes to the waiting list. Returns who moved up.
+
+    ``by``: who cancels; the enterprise's members are told when it is not one of them."""
     if reg.status in ("cancelled", "rejected"):
         raise ServiceError(_("该报名已取消。"), code="bad_state", status=409)
     was_confirmed = reg.status == "confirmed"
@@ -253,6 +257,7 @@ def cancel_registration(reg: Registration) -> list[Registration]:
         db.delete(Meeting).where(db.or_(Meeting.a_id == reg.id, Meeting.b_id == reg.id))
     )
     db.session.flush()
+    notices.registration_cancelled(reg, by)
     return promote_waitlist(reg.event) if was_confirmed else []
 
 

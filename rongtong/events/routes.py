@@ -317,4 +317,9 @@ def export(event_id: int, what: str, fmt: str):
 
 
 # The views of the other sub-features join ``bp`` when their modules are imported.
-from . import routes_meetings, routes_registrations, routes_report  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    routes_meetings,
+    routes_messages,
+    routes_registrations,
+    routes_report,
+)

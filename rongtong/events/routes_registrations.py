@@ -63,7 +63,7 @@ def cancel(event_id: int):
     if ActionForm().validate_on_submit():
         with service_errors():
             page = confirm_first(
-                lambda: registration_ops.cancel_registration(reg),
+                lambda: registration_ops.cancel_registration(reg, by=current_user),
                 title=_("取消报名"),
                 question=_("取消后名额会让给候补单位，已排定的洽谈作废。确定取消报名吗？"),
                 button=_("确认取消报名"),
@@ -71,7 +71,7 @@ def cancel(event_id: int):
             )
             if page is not None:
                 return page
-            registration_ops.cancel_registration(reg)
+            registration_ops.cancel_registration(reg, by=current_user)
             flash(_("已取消报名。"), "success")
     return redirect(url_for("events.detail", event_id=event.id))
 
@@ -102,7 +102,7 @@ def registration_action(event_id: int, reg_id: int, action: str):
     actions = {
         "approve": registration_ops.approve,
         "reject": registration_ops.reject,
-        "cancel": registration_ops.cancel_registration,
+        "cancel": lambda r: registration_ops.cancel_registration(r, by=current_user),
         "checkin": registration_ops.check_in,
         "uncheck": lambda r: registration_ops.check_in(r, undo=True),
     }

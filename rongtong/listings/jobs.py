@@ -9,6 +9,7 @@ from ..accounts.models import User
 from ..core.time import local_today
 from ..extensions import db
 from ..mail.services import external_url, in_recipients_language, queue_mail
+from ..notifications.services import notify
 from .models import Listing
 
 #: Days before the deadline at which the owners hear about it, largest first.
@@ -59,6 +60,16 @@ def remind_deadlines(today: date | None = None) -> int:
             text=text,
             html=html,
             user=user,
+        )
+        # The same reminder in the notification centre; the mail above is the one sent.
+        notify(
+            [user],
+            kind="listing_expiring",
+            key=f"listing-deadline:{listing.id}:{listing.deadline}:{bucket}d",
+            params={"title": listing.title, "deadline": listing.deadline.isoformat()},
+            endpoint="listings.detail",
+            values={"listing_id": listing.id},
+            mail=False,
         )
         queued += 1
     return queued

@@ -15,12 +15,14 @@ from sqlalchemy.orm import joinedload
 
 from matching import Tokenizer
 
+from ..accounts.models import User
 from ..audit import services as audit
 from ..core.services import ServiceError
 from ..core.time import local_today, utcnow
 from ..enterprises.models import Enterprise
 from ..enterprises.services import search_ids as search_enterprise_ids
 from ..extensions import db
+from ..notifications.services import notify
 from ..taxonomy.models import Category, Chain, District, Tier
 from .confidential import terms_allow_confidential
 from .models import KINDS, STATUSES, Listing
@@ -211,6 +213,25 @@ def unpublish_listing(listing: Listing, reason: str, organizer) -> None:
     listing.moderation_reason = reason[:500]
     listing.moderated_at = utcnow()
     listing.moderated_by_id = organizer.id
+    notify(
+        _owners(listing),
+        kind="listing_taken_down",
+        key=f"listing:{listing.id}:taken-down:{listing.moderated_at:%Y%m%d%H%M%S%f}",
+        params={"title": listing.title, "reason": listing.moderation_reason},
+        endpoint="listings.detail",
+        values={"listing_id": listing.id},
+    )
+
+
+def _owners(listing: Listing) -> list:
+    """The owning enterprise's active members: those a change to the listing concerns."""
+    return list(
+        db.session.execute(
+            db.select(User)
+            .where(User.enterprise_id == listing.enterprise_id, User.active.is_(True))
+            .order_by(User.id)
+        ).scalars()
+    )
 
 
 def expire_listings(today: date | None = None) -> int:

@@ -18,15 +18,38 @@ NOTICES = {
     "meeting_moved": _l("您在活动“%(event)s”中与 %(name)s 的洽谈已调整到 %(when)s。"),
     "event_message": _l("活动“%(event)s”主办方来信：%(subject)s"),
     "proposal_status": _l("揭榜方案“%(title)s”有新进展：%(status)s"),
+    "enterprise_rejected": _l("%(enterprise)s 未通过平台审核"),
+    "enterprise_needs_info": _l("请补充 %(enterprise)s 的单位资料"),
+    # The proposals' own mail subjects, as entries (the mails are sent by proposals).
+    "proposal_submitted": _l("收到新的揭榜方案：%(title)s"),
+    "proposal_withdrawn": _l("揭榜方案已撤回：%(title)s"),
+    "proposal_shortlisted": _l("您的揭榜方案已入围：%(title)s"),
+    "proposal_accepted": _l("您的揭榜方案已被接受：%(title)s"),
+    "proposal_declined": _l("您的揭榜方案未被采纳：%(title)s"),
+    "proposal_question": _l("发榜方对您的揭榜方案提出了问题：%(title)s"),
+    "proposal_answer": _l("揭榜方回复了您的问题：%(title)s"),
+    "proposal_reminder": _l("请尽快答复揭榜方案：%(title)s"),
+    "event_reminder": _l("活动“%(event)s”将于 %(when)s 开始，请查看您的议程。"),
+    "challenge_deadline": _l("您关注的需求“%(title)s”将于 %(deadline)s 截止揭榜。"),
+    "listing_expiring": _l("您发布的“%(title)s”将于 %(deadline)s 到期。"),
+    "meeting_survey": _l("请告诉我们您在活动“%(event)s”中与 %(name)s 的洽谈情况。"),
+    "saved_search_results": _l("您保存的搜索“%(name)s”有 %(count)s 条新结果。"),
+    "favourite_changed": _l("您收藏的“%(title)s”有更新。"),
 }
 
+#: What the person wrote (a meeting request's message), quoted after the sentence.
+QUOTED_PARAM = "message"
 
-def sentence(kind: str, params: dict) -> str:
-    """The notice in the current language; an unknown kind shows as a generic line."""
+
+def sentence(kind: str, params: dict, *, quote: bool = True) -> str:
+    """The notice in the current language; an unknown kind shows as a generic line.
+    ``quote``: with what the person wrote (not in a subject line, which stays short)."""
     template = NOTICES.get(kind)
     if template is None:
         return str(_l("您有一条新通知。"))
     try:
-        return str(template) % params
+        text = str(template) % params
     except (KeyError, TypeError, ValueError):
-        return str(template)
+        text = str(template)
+    quoted = (params.get(QUOTED_PARAM) or "").strip()
+    return f"{text} {_l('留言：')}{quoted}" if quoted and quote else text

@@ -61,6 +61,7 @@ def notify(
 def _mail(user, note: Notification) -> None:
     with in_recipients_language(user) as lang:
         text_line = sentence(note.kind, note.params)
+        subject = sentence(note.kind, note.params, quote=False)
         link = external_url(note.endpoint, **note.endpoint_values) if note.endpoint else ""
         context = {
             "user": user,
@@ -74,7 +75,7 @@ def _mail(user, note: Notification) -> None:
         key=f"notice:{note.key}",
         purpose=f"notice_{note.kind}",
         to=user.email,
-        subject=text_line[:255],
+        subject=subject[:255],
         text=text,
         user=user,
     )

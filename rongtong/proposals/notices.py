@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.models import User
 from ..extensions import db
 from ..mail.services import external_url, in_recipients_language, queue_mail
+from ..notifications.services import notify as notify_centre
 from .models import Proposal
 from .rules import REASON_LABELS, STATUS_LABELS
 
@@ -74,3 +75,13 @@ def notify(users, proposal: Proposal, tag: str, notice: str, **context) -> None:
             html=html,
             user=user,
         )
+    # The same news in the notification centre; the mail above is the only one sent.
+    notify_centre(
+        users,
+        kind=f"proposal_{notice}",
+        key=f"proposal:{proposal.id}:{tag}",
+        params={"title": proposal.listing.title},
+        endpoint="proposals.detail",
+        values={"proposal_id": proposal.id},
+        mail=False,
+    )

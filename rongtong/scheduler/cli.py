@@ -113,8 +113,16 @@ def run_command():
     seconds = float(app.config["SCHEDULER_LEASE_SECONDS"])
     holder = services.holder_id()
 
+    scheduler = None
+
     def stop(signum, frame):
-        raise SystemExit(0)
+        # Never raise inside the running scheduler: the signal may arrive while its main loop
+        # holds its own locks (submitting a job), and a shutdown would then wait for them
+        # forever. Ask it to stop instead; start() returns and the lease is released below.
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=False)
+        else:
+            raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -124,7 +132,6 @@ def run_command():
         db.session.rollback()
         click.echo("Scheduler stopped while waiting.", err=True)
         return
-    scheduler = None
 
     def renew():
         with app.app_context():

@@ -67,5 +67,10 @@ JOBS: list[JobDef] = [
     # Registration opens and closes, events are held when they end; catches up at start.
     job("events.lifecycle", "events.jobs:advance_events_job", every(minutes=5), at_start=True),
     job("proposals.remind", "proposals.jobs:remind_overdue_owners", cron(hour=9, minute=30), 12),
+    job("events.remind_registrants", "events.jobs:remind_registrants_job", cron(hour=8), 12),
+    job("surveys.send", "surveys.jobs:send_surveys", cron(hour=10), 24),
+    job("favourites.alert", "favourites.jobs:alert_followers", cron(hour=7, minute=30), 12),
+    job("favourites.challenge_deadlines", "favourites.jobs:remind_challenge_deadlines",
+        cron(hour=9, minute=10), 12),
 ]
 # fmt: on

@@ -95,7 +95,7 @@ def _probes(app, setting):
     """(endpoint, method, path) for every listing-taking route with each draft in each of its
     listing arguments (the others: the attacker's own listing)."""
     own = setting["own"].id
-    others = {"user_id": setting["attacker"].id}
+    others = {"user_id": setting["attacker"].id, "action": "add"}
     for rule in _listing_rules(app):
         names = sorted(LISTING_ARGS & set(rule.arguments))
         unknown = set(rule.arguments) - LISTING_ARGS - set(others)

@@ -199,6 +199,9 @@ def _gets(ids):
         "admin.edit_term#existing": ("/admin/taxonomies/chains/1", admin),
         "mail.index": ("/admin/outbox/", admin),
         "notifications.index": ("/notifications/", login),
+        "favourites.index": ("/favourites/", member),
+        # The signed link is the key, for everyone alike; a bad one is a 400.
+        "surveys.answer": ("/surveys/not-a-token", {role: {400} for role in ROLES}),
         "mail.detail": (f"/admin/outbox/{ids['mail_id']}", admin),
         "mail.html_part": (f"/admin/outbox/{ids['mail_id']}/html", {**admin, "admin": {200, 404}}),
         "digests.preferences": (
@@ -256,6 +259,7 @@ def _gets(ids):
         "events.edit": (f"/events/{E}/edit", organizer),
         "events.export": (f"/events/{E}/export/registrations.csv", organizer),
         "events.invite": (f"/events/{E}/invite", organizer),
+        "events.message": (f"/events/{E}/message", organizer),
         "events.manage": (f"/events/{E}/manage", organizer),
         "events.meetings": (
             f"/events/{E}/meetings",
@@ -360,6 +364,11 @@ def _posts(ids):
             "/notifications/read-all",
             {"other", "owner", "organizer", "admin"},
         ),
+        ("favourites.listing_action", f"/favourites/listings/{L}/add", {"other", "owner"}),
+        ("favourites.save_search", "/favourites/searches", {"other", "owner"}),
+        # A saved search is its member's only: others get 404, as for one that does not exist.
+        ("favourites.delete_search", "/favourites/searches/999999/delete", set()),
+        ("surveys.answer", "/surveys/not-a-token", set()),
         ("accounts.profile", "/account", {"other", "owner", "organizer", "admin"}),
         ("accounts.revoke_token", f"/account/tokens/{ids['token_id']}/revoke", set()),
         # Only users without an enterprise ask to join one; every role here has one or is staff.
@@ -404,6 +413,7 @@ def _posts(ids):
         ("events.cancel", f"/events/{E}/cancel", {"owner"}),  # cancel one's registration
         ("events.set_status", f"/events/{E}/status", organizers),
         ("events.invite", f"/events/{E}/invite", organizers),
+        ("events.message", f"/events/{E}/message", organizers),
         ("events.slots", f"/events/{E}/slots", organizers),
         ("events.run_schedule", f"/events/{E}/schedule", organizers),
         ("events.checkin_code", f"/events/{E}/checkin", organizers),
@@ -472,6 +482,7 @@ def test_post_routes_refuse_those_who_may_not_act(app, world, role, name):
 REFUSED = {
     "digests.unsubscribe": {400},
     "accounts.reset_password": {400},
+    "surveys.answer": {400},
     "accounts.login": {302},
     "accounts.register": {302},
 }
