@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import sys
 from pathlib import Path
 
@@ -29,19 +28,16 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import matching  # noqa: E402
-from matching import Doc, TfidfMatcher, Tokenizer, evaluate, load_judgements  # noqa: E402
+from matching import (  # noqa: E402
+    Doc,
+    TfidfMatcher,
+    Tokenizer,
+    evaluate,
+    load_judged_set,
+)
 from matching.blend import PairBlend, calibrate_bands, training_pairs  # noqa: E402
 
 SEED = ROOT / "seed_data"
-
-
-def read_jsonl(paths) -> list[dict]:
-    return [
-        json.loads(line)
-        for p in paths
-        for line in p.read_text("utf-8").splitlines()
-        if line.strip()
-    ]
 
 
 SET_B = ROOT / "bench/eval/set-b"
@@ -51,28 +47,7 @@ def load_set(
     listings: list[Path], enterprises: list[Path], pairs: list[Path]
 ) -> tuple[list[Doc], dict]:
     """Docs (ids are listing refs) and judgements of one judged set."""
-    by_code = {e["credit_code"]: e for e in read_jsonl(enterprises)}
-    docs = []
-    for row in read_jsonl(listings):
-        ent = by_code.get(row.get("enterprise"), {})
-        docs.append(
-            Doc(
-                id=row["ref"],
-                kind=row["kind"],
-                title=row.get("title") or "",
-                text="\n".join(x for x in (row.get("summary"), row.get("description")) if x),
-                keywords=tuple(row.get("keywords") or ()),
-                chain=row.get("chain"),
-                category=row.get("category"),
-                district=ent.get("district"),
-                tier=ent.get("tier"),
-            )
-        )
-    judged: dict = {}
-    for path in pairs:
-        for q, grades in load_judgements(path).items():
-            judged.setdefault(q, {}).update(grades)
-    return docs, judged
+    return load_judged_set(listings, enterprises, pairs)
 
 
 def load_seed(seed: Path = SEED) -> tuple[list[Doc], dict, dict[str, str]]:

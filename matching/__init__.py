@@ -15,6 +15,7 @@ from matching.blend import (
 from matching.evaluation import (
     evaluate,
     evaluate_matcher,
+    load_judged_set,
     load_judgements,
     mrr,
     ndcg_at_k,
@@ -65,6 +66,7 @@ __all__ = [
     "evaluate",
     "evaluate_matcher",
     "load_blend",
+    "load_judged_set",
     "load_judgements",
     "mrr",
     "ndcg_at_k",

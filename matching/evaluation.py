@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from matching.matcher import TfidfMatcher
+    from matching.matcher import Doc, TfidfMatcher
 
 __all__ = [
     "evaluate",
     "evaluate_matcher",
+    "load_judged_set",
     "load_judgements",
     "mrr",
     "ndcg_at_k",
@@ -27,6 +28,49 @@ __all__ = [
 ]
 
 Judgements = Mapping[Hashable, Mapping[Hashable, int]]
+
+
+def _read_jsonl(paths: Iterable[str | os.PathLike[str]]) -> list[dict]:
+    return [
+        json.loads(line)
+        for path in paths
+        for line in Path(path).read_text("utf-8").splitlines()
+        if line.strip()
+    ]
+
+
+def load_judged_set(
+    listings: Iterable[str | os.PathLike[str]],
+    enterprises: Iterable[str | os.PathLike[str]],
+    pairs: Iterable[str | os.PathLike[str]],
+) -> tuple[list[Doc], dict[Hashable, dict[Hashable, int]]]:
+    """Docs (ids are listing refs, never the confidential text) and the judgements of a
+    judged set in the import format: listings and enterprises as JSON lines, pairs as
+    ``{"challenge", "capability", "grade"}`` lines."""
+    from matching.matcher import Doc
+
+    by_code = {e["credit_code"]: e for e in _read_jsonl(enterprises)}
+    docs = []
+    for row in _read_jsonl(listings):
+        ent = by_code.get(row.get("enterprise"), {})
+        docs.append(
+            Doc(
+                id=row["ref"],
+                kind=row["kind"],
+                title=row.get("title") or "",
+                text="\n".join(x for x in (row.get("summary"), row.get("description")) if x),
+                keywords=tuple(row.get("keywords") or ()),
+                chain=row.get("chain"),
+                category=row.get("category"),
+                district=ent.get("district"),
+                tier=ent.get("tier"),
+            )
+        )
+    judged: dict[Hashable, dict[Hashable, int]] = {}
+    for path in pairs:
+        for q, grades in load_judgements(path).items():
+            judged.setdefault(q, {}).update(grades)
+    return docs, judged
 
 
 def load_judgements(

@@ -34,9 +34,9 @@ from matching import (
     PairBlend,
     evaluate_matcher,
     load_blend,
-    load_judgements,
     training_pairs,
 )
+from matching import load_judged_set as read_judged_set
 
 from ..core.time import utcnow
 from ..extensions import db
@@ -168,15 +168,6 @@ class JudgedSet:
     judged: dict
 
 
-def _jsonl(paths) -> list[dict]:
-    return [
-        json.loads(line)
-        for path in paths
-        for line in Path(path).read_text("utf-8").splitlines()
-        if line.strip()
-    ]
-
-
 def _first(folder: Path, *patterns: str) -> list[Path]:
     for pattern in patterns:
         found = sorted(folder.glob(pattern))
@@ -194,30 +185,9 @@ def load_judged_set(folder: str) -> JudgedSet | None:
     listings = _first(path, "listings/*.jsonl", "listings.jsonl")
     if not pairs or not listings:
         return None
-    enterprises = {
-        e["credit_code"]: e
-        for e in _jsonl(_first(path, "enterprises/*.jsonl", "enterprises.jsonl"))
-    }
-    docs = []
-    for row in _jsonl(listings):
-        ent = enterprises.get(row.get("enterprise"), {})
-        docs.append(
-            Doc(
-                id=row["ref"],
-                kind=row["kind"],
-                title=row.get("title") or "",
-                text="\n".join(x for x in (row.get("summary"), row.get("description")) if x),
-                keywords=tuple(row.get("keywords") or ()),
-                chain=row.get("chain"),
-                category=row.get("category"),
-                district=ent.get("district"),
-                tier=ent.get("tier"),
-            )
-        )
-    judged: dict = {}
-    for pair_file in pairs:
-        for q, grades in load_judgements(pair_file).items():
-            judged.setdefault(q, {}).update(grades)
+    docs, judged = read_judged_set(
+        listings, _first(path, "enterprises/*.jsonl", "enterprises.jsonl"), pairs
+    )
     name = path.name if path.name != "seed_data" else "seed (set A)"
     return JudgedSet(name, tuple(docs), judged)
 
