@@ -146,6 +146,8 @@ def test_large_firm_publishes_reviews_and_awards(browser, page, live_server, tmp
     assert violations_here(browser, page) == []
     page.get_by_label("成交金额（元）").fill("2000000")
     main.get_by_role("button", name="接受方案").click()
+    # Accepting cannot be undone, so the owner confirms it in the dialog first.
+    page.locator("dialog.confirm-dialog").get_by_role("button", name="确认接受").click()
     expect(page.get_by_text("已接受该方案，揭榜方会收到通知。")).to_be_visible()
     expect(page.locator(".page-head .proposal-status")).to_have_text("已接受")
     expect(main.get_by_text("该方案已被接受。")).to_contain_text("200 万元")
@@ -153,6 +155,7 @@ def test_large_firm_publishes_reviews_and_awards(browser, page, live_server, tmp
     main.get_by_role("link", name="评审揭榜方案").click()
     expect(main.get_by_role("row").filter(has_text=SME)).to_contain_text("已接受")
     main.get_by_role("button", name="揭榜定标（按已接受的方案）").click()
+    page.locator("dialog.confirm-dialog").get_by_role("button", name="确认定标").click()
     expect(page.get_by_text("已揭榜定标，成交已计入对接成效。")).to_be_visible()
     expect(page.locator(".page-head .badge", has_text="已揭榜")).to_be_visible()
     expect(main.get_by_role("button", name="揭榜定标（按已接受的方案）")).to_have_count(0)
