@@ -62,7 +62,7 @@ def test_a_published_capability_is_matched_live_in_another_browser(browser, page
     seconds = time.monotonic() - published
     expect(found).to_have_count(1)
     assert seconds < 10, f"matchable after {seconds:.1f} s"
-    expect(found.locator(".score")).to_contain_text("匹配度")
+    expect(found.locator(".band")).to_contain_text("匹配度")
     expect(found.locator("ul.reasons")).to_contain_text("共同关键词")
     shot(owner, "live-01-owner-sees-new-capability")
     assert builds(live_server) == built  # no rebuild on the way

@@ -100,7 +100,7 @@ def test_organizer_plans_invites_schedules_and_reports(browser, page, live_serve
 
     # 3. Open registration.
     april.get_by_role("link", name=TITLE, exact=False).click()
-    main.get_by_role("button", name="报名中").click()
+    main.get_by_role("button", name="开放报名").click()
     expect(page.get_by_text("状态已更新。")).to_be_visible()
     expect(page.locator(".page-head")).to_contain_text("报名中")
 

@@ -234,6 +234,7 @@ NOT_WALKED = {
     "accounts.reset_password": "a signed token",
     "imports.error_report": "a file of one upload; tested in tests/imports",
     "proposals.attachment": "an uploaded file, not a page",
+    "surveys.answer": "a signed token per meeting; its page is checked in tests/surveys",
 }
 #: Extra query strings for routes that take their format there.
 QUERIES = {"imports.export_listings": ["format=csv", "format=xlsx"]}
