@@ -14,6 +14,7 @@ from rongtong.events import services as event_services
 from rongtong.events.models import Event, MeetingRequest, ProgrammeSetting, Registration
 from rongtong.extensions import db
 from rongtong.taxonomy.models import Chain
+from tests.events.conftest import event_form_data
 
 API = "/api/v1"
 
@@ -115,22 +116,7 @@ def test_a_get_writes_nothing(client, monkeypatch):
 def test_a_service_error_rerenders_the_form_with_the_message_on_its_field(client, auth, make_user):
     _event(budget=990_000, starts_at=datetime(2026, 1, 5, 9), ends_at=datetime(2026, 1, 5, 12))
     auth.login(make_user(role="organizer", enterprise=None))
-    data = {
-        "title": "新能源路演（超预算）",
-        "kind": "roadshow",
-        "chain": "energy",
-        "theme": "",
-        "starts_at": "2026-04-15T14:00",
-        "ends_at": "2026-04-15T17:00",
-        "timezone": "Asia/Shanghai",
-        "capacity": "50",
-        "budget": "20000",
-        "organiser": "服务机构",
-        "slot_minutes": "20",
-        "break_minutes": "5",
-        "meetings_per_person": "6",
-        "request_ttl_hours": "48",
-    }
+    data = event_form_data(title="新能源路演（超预算）")
     response = auth.post("/events/new", data)
     assert response.status_code == 200
     html = response.get_data(as_text=True)

@@ -86,3 +86,24 @@ def participant(make_user):
         return user, reg
 
     return make
+
+
+def event_form_data(**overrides) -> dict:
+    """The new-event form filled in as an organizer would (a roadshow in April 2026)."""
+    return {
+        "title": "新能源路演",
+        "kind": "roadshow",
+        "chain": "energy",
+        "theme": "",
+        "starts_at": "2026-04-15T14:00",
+        "ends_at": "2026-04-15T17:00",
+        "timezone": "Asia/Shanghai",
+        "capacity": "50",
+        "budget": "20000",
+        "organiser": "服务机构",
+        "slot_minutes": "20",
+        "break_minutes": "5",
+        "meetings_per_person": "6",
+        "request_ttl_hours": "48",
+        **overrides,
+    }

@@ -8,6 +8,7 @@ from rongtong.core.services import ServiceError
 from rongtong.events import programme, services
 from rongtong.events.models import Event
 from rongtong.extensions import db
+from tests.events.conftest import event_form_data
 
 
 def test_budget_over_cap_is_refused_with_the_amount(make_event):
@@ -98,22 +99,7 @@ def test_organizer_creates_event_through_the_form_and_is_refused_over_cap(
 ):
     make_event(budget=990_000, starts_at=datetime(2026, 1, 5, 9))
     auth.login(make_user(role="organizer", enterprise=None))
-    data = {
-        "title": "新能源路演",
-        "kind": "roadshow",
-        "chain": "energy",
-        "theme": "",
-        "starts_at": "2026-04-15T14:00",
-        "ends_at": "2026-04-15T17:00",
-        "timezone": "Asia/Shanghai",
-        "capacity": "50",
-        "budget": "20000",
-        "organiser": "服务机构",
-        "slot_minutes": "20",
-        "break_minutes": "5",
-        "meetings_per_person": "6",
-        "request_ttl_hours": "48",
-    }
+    data = event_form_data()
     response = auth.post("/events/new", data)
     assert response.status_code == 200
     assert "超出2026年" in response.get_data(as_text=True)
