@@ -48,6 +48,12 @@ def create_app(config: Mapping | None = None) -> Flask:
     errors.register(app)
     web.register(app)
     _register_cli(app)
+    from .core.retry import ConflictRetry
+
+    # A request PostgreSQL aborted for a serialization failure or deadlock runs again, once.
+    app.wsgi_app = ConflictRetry(
+        app.wsgi_app, max_body_bytes=app.config.get("MAX_CONTENT_LENGTH") or 64 << 20
+    )
     if app.config.get("PROXY_FIX_X_FOR"):
         # Behind a reverse proxy: the client's address (rate limits) and scheme come from it.
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -4,10 +4,11 @@ from http import HTTPStatus
 
 from flask import Blueprint
 from marshmallow import Schema, ValidationError, fields
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from ..core.errors import json_error
+from ..core.errors import busy, json_error
+from ..core.retry import mark_for_retry
 from ..core.services import ServiceError
 from ..extensions import db
 
@@ -111,6 +112,10 @@ def _finish(response):
             body, status = _integrity_error(exc)
             body.status_code = status
             return body
+        except DBAPIError as exc:
+            if mark_for_retry(exc):  # replayed once by core/retry.py's middleware
+                return busy()
+            raise
     else:
         db.session.rollback()
     return response

@@ -1,9 +1,12 @@
 """Error pages for people, JSON errors for the API: never a bare 500 for bad input."""
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, SecurityError
+
+from .retry import mark_for_retry
 
 #: Machine-readable codes for HTTP statuses the API answers with.
 HTTP_CODES = {
@@ -18,6 +21,7 @@ HTTP_CODES = {
     422: "validation_error",
     429: "rate_limited",
     500: "server_error",
+    503: "busy",
 }
 
 
@@ -37,7 +41,30 @@ def json_error(status: int, message: str, fields: dict | None = None, code: str 
     return jsonify(body), status
 
 
+def busy():
+    """The answer when a request lost a database conflict twice (it was replayed once)."""
+    message = _("系统繁忙，您的操作未保存，请稍后重试。")
+    if wants_json():
+        response, status = json_error(503, message, code="busy")
+    else:
+        response = current_app.make_response(
+            render_template("errors/error.html", status=503, message=message)
+        )
+        status = 503
+    response.status_code = status
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def register(app: Flask) -> None:
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError):
+        # A conflict PostgreSQL aborted the request for is run again (core/retry.py);
+        # anything else is the server's error, as before.
+        if mark_for_retry(exc):
+            return busy()
+        raise exc
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         if wants_json():

@@ -8,10 +8,12 @@ from flask import Flask, abort, current_app, flash, redirect, render_template, r
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..extensions import db
+from .errors import busy
 from .labels import label
+from .retry import mark_for_retry
 from .services import ServiceError
 from .time import to_local
 
@@ -132,6 +134,10 @@ def finish_request(response):
         db.session.rollback()
         current_app.logger.info("Conflict at commit: %s %s", request.method, request.path)
         return _conflict()
+    except DBAPIError as exc:
+        if mark_for_retry(exc):  # replayed once by core/retry.py's middleware
+            return busy()
+        raise
     return response
 
 
