@@ -170,10 +170,9 @@ if "postgresql" in database_kinds():  # a real conflict needs PostgreSQL (CI run
 
         app, _url = process_database
         _serialization_probe(app)
-        with app.app_context():
-            with db.engine.begin() as conn:
-                conn.execute(text("CREATE TABLE retry_probe (id int PRIMARY KEY, n int)"))
-                conn.execute(text("INSERT INTO retry_probe VALUES (1, 0)"))
+        with app.app_context(), db.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE retry_probe (id int PRIMARY KEY, n int)"))
+            conn.execute(text("INSERT INTO retry_probe VALUES (1, 0)"))
         response = app.test_client().post("/_probe", data={"note": "两位组织者同时修改"})
         assert response.status_code == 200, response.data
         assert app.probe_calls == ["两位组织者同时修改"] * 2
