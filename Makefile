@@ -53,11 +53,11 @@ browser-deps:
 	@[ -f node_modules/axe-core/axe.min.js ] || npm install --no-audit --no-fund --silent
 
 # Dates are decided in Asia/Shanghai and stored in UTC, so a test that mixes the machine's
-# day with Shanghai's fails only in some hours. The suite runs again under libfaketime at
-# 20:30 UTC today (04:30 tomorrow in Shanghai) and at 23:59 on 31 December in Shanghai
-# (15:59 UTC). The faked clock starts there and runs on (so the second run also crosses
-# into the new year); monotonic clocks stay real, for timeouts and durations.
-CLOCK_TIMES := $(shell date -u +%F)T20:30:00 $(shell date -u +%Y)-12-31T15:59:00
+# day with Shanghai's fails only in some hours (16:00-24:00 UTC). The suite runs again under
+# libfaketime at 16:30 UTC on 31 December: already 1 January of the next year in Shanghai,
+# so the day, the month and the year all differ between UTC and Shanghai. The faked clock
+# starts there and runs on; monotonic clocks stay real, for timeouts and durations.
+CLOCK_TIMES ?= $(shell date -u +%Y)-12-31T16:30:00
 CLOCK_PYTEST ?= -m "not browser and not slow"
 
 clock-deps:
@@ -76,13 +76,17 @@ test-clock: install clock-deps
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow"
 
+# CI also runs the suite on PostgreSQL: every test that uses the database, not the browser
+# journeys (their live servers are SQLite processes, the same in both runs) nor the matcher
+# (no database); tests of real processes run on PostgreSQL only there (tests/mail/support.py).
 test: install browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=10
 ifeq ($(CI),true)
 	@echo "== The database-touching suite again, on PostgreSQL ($(PG_TEST_URL))"
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q --ignore=tests/matching
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q --durations=10 \
+		-m "not browser" --ignore=tests/matching
 endif
 	$(MAKE) --no-print-directory test-clock
 

@@ -53,7 +53,7 @@ class DefaultConfig:
     #: Remember-me cookies end after this many seconds (Flask-Login's default is a year).
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
 
-    #: ``flask import`` commits every this many rows (an upload stays one transaction).
+    #: Imports (``flask import`` and the upload page) commit every this many rows.
     IMPORT_BATCH_ROWS = 500
     #: Enterprise names at or above this similarity (0–100) are flagged as near-duplicates.
     DUPLICATE_NAME_THRESHOLD = 90

@@ -141,6 +141,17 @@ def finish_request(response):
     return response
 
 
+def commit_batch(*_progress) -> None:
+    """Commit a finished batch of a long request's work (an import's rows) at the edge.
+
+    The one exception to one commit per request: a spreadsheet of thousands of rows must
+    not hold the database's write lock for minutes (SQLite writers would wait and fail) nor
+    lose everything to a crash half-way. Each batch is keyed work (a re-run updates, never
+    duplicates); the rest of the request still commits at its end.
+    """
+    db.session.commit()
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""

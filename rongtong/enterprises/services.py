@@ -49,21 +49,40 @@ def find_by_credit_code(code: str) -> Enterprise | None:
     ).scalar_one_or_none()
 
 
-def near_duplicate(name: str, *, exclude_id: int | None = None) -> tuple[Enterprise, float] | None:
+class NameIndex:
+    """Every enterprise's name key, read once, for many checks in one unit of work (an
+    import of thousands of rows would otherwise read the whole table again for each row)."""
+
+    def __init__(self):
+        rows = db.session.execute(db.select(Enterprise.id, Enterprise.name_key)).all()
+        self.keys = {row.id: row.name_key for row in rows}
+
+    def add(self, enterprise: Enterprise) -> None:
+        self.keys[enterprise.id] = enterprise.name_key
+
+
+def near_duplicate(
+    name: str, *, exclude_id: int | None = None, names: NameIndex | None = None
+) -> tuple[Enterprise, float] | None:
     """The existing enterprise whose name is most like ``name``, if above the threshold."""
     key = name_key(name)
-    rows = db.session.execute(db.select(Enterprise.id, Enterprise.name_key)).all()
-    choices = {row.id: row.name_key for row in rows if row.id != exclude_id}
-    best = process.extractOne(
-        key,
-        choices,
-        scorer=fuzz.ratio,
-        score_cutoff=current_app.config["DUPLICATE_NAME_THRESHOLD"],
-    )
+    choices = (names or NameIndex()).keys
+    own = choices.pop(exclude_id, None)  # never its own duplicate; put back below
+    try:
+        best = process.extractOne(
+            key,
+            choices,
+            scorer=fuzz.ratio,
+            score_cutoff=current_app.config["DUPLICATE_NAME_THRESHOLD"],
+        )
+    finally:
+        if own is not None:
+            choices[exclude_id] = own
     if best is None:
         return None
     _, score, enterprise_id = best
-    return db.session.get(Enterprise, enterprise_id), float(score)
+    found = db.session.get(Enterprise, enterprise_id)  # None if its row was rolled back
+    return (found, float(score)) if found is not None else None
 
 
 #: What verification vouches for: a member's change to any of these sends a verified
@@ -80,12 +99,15 @@ def identity_changes(enterprise: Enterprise, data: dict) -> list[str]:
     ]
 
 
-def apply_profile(enterprise: Enterprise, data: dict, *, reviewed: bool = False) -> Enterprise:
+def apply_profile(
+    enterprise: Enterprise, data: dict, *, reviewed: bool = False, names: NameIndex | None = None
+) -> Enterprise:
     """Set the profile fields present in ``data`` (already validated and resolved).
 
     ``kind``, ``tier``, ``district`` are taxonomy rows; ``chains`` a list of Chain rows.
     Unless ``reviewed`` (an organizer's own change or import), a change of identity
-    unverifies the enterprise until an organizer has looked at it again.
+    unverifies the enterprise until an organizer has looked at it again. ``names``: the name
+    keys to look for near-duplicates in (kept up to date with this one), for a batch.
     """
     if not reviewed and enterprise.verified_at is not None and identity_changes(enterprise, data):
         unverify_enterprise(enterprise)
@@ -101,11 +123,13 @@ def apply_profile(enterprise: Enterprise, data: dict, *, reviewed: bool = False)
         enterprise.chains = list(data["chains"])
     if "name" in data:
         enterprise.name_key = name_key(enterprise.name)
-        match = near_duplicate(enterprise.name, exclude_id=enterprise.id)
+        match = near_duplicate(enterprise.name, exclude_id=enterprise.id, names=names)
         enterprise.possible_duplicate_of = match[0] if match else None
         enterprise.duplicate_score = match[1] if match else None
     db.session.add(enterprise)
     db.session.flush()
+    if names is not None:
+        names.add(enterprise)
     return enterprise
 
 

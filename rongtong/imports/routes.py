@@ -3,13 +3,14 @@
 import io
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..audit import services as audit
 from ..core.auth import organizer_required
 from ..core.sheets import MIMETYPES
+from ..core.web import commit_batch
 from . import exports, report_files, services, staff
 from .forms import ExportForm, ImportForm
 from .headers import KINDS
@@ -35,7 +36,12 @@ def upload():
             status = 422
         else:
             report = staff.run_import(
-                form.target.data, rows, actor=current_user, dry_run=bool(form.check.data)
+                form.target.data,
+                rows,
+                actor=current_user,
+                dry_run=bool(form.check.data),
+                checkpoint=commit_batch,
+                batch_rows=int(current_app.config["IMPORT_BATCH_ROWS"]),
             )
             if not report.dry_run:
                 audit.record(

@@ -32,6 +32,7 @@ from ..core.time import utcnow
 from ..enterprises.models import Enterprise
 from ..enterprises.schemas import ENTERPRISE_DEFAULTS, EnterpriseImportSchema
 from ..enterprises.services import (
+    NameIndex,
     apply_profile,
     find_by_credit_code,
     unverify_enterprise,
@@ -334,13 +335,14 @@ def import_enterprises(rows, *, actor=None, checkpoint=None, batch_rows=500) -> 
     """Create or update enterprises, keyed by credit code."""
     report = ImportReport()
     schema = EnterpriseImportSchema()
+    names = NameIndex()
 
     def apply(data: dict) -> bool:
         verified = data.pop("verified", None)
         enterprise = find_by_credit_code(data["credit_code"])
         created = enterprise is None
         enterprise = apply_profile(
-            enterprise or Enterprise(), {**ENTERPRISE_DEFAULTS, **data}, reviewed=True
+            enterprise or Enterprise(), {**ENTERPRISE_DEFAULTS, **data}, reviewed=True, names=names
         )
         if verified and not enterprise.verified:
             if actor is not None:

@@ -110,3 +110,64 @@ def test_export_downloads(client, auth, organizer, make_listing):
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["CA-P-2"]
 
     assert client.get("/exports/listings?format=pdf").status_code == 400
+
+
+def test_a_large_upload_commits_in_batches_and_a_crash_keeps_the_finished_ones(
+    app, auth, organizer, write_file, monkeypatch
+):
+    """Other writers are not held for the length of an import; a crash loses one batch."""
+    from sqlalchemy import event
+
+    from rongtong.imports import services as import_services
+
+    auth.login(organizer)
+    codes = [valid_credit_code() for _ in range(5)]
+    path = write_file([enterprise_row(credit_code=code) for code in codes], "csv")
+    commits = []
+
+    def count(session):
+        commits.append(1)
+
+    real_apply = import_services.apply_profile
+    calls = []
+
+    def crash_on_the_fourth_row(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:
+            raise RuntimeError("the worker was killed here")
+        return real_apply(*args, **kwargs)
+
+    monkeypatch.setitem(app.config, "IMPORT_BATCH_ROWS", 2)
+    monkeypatch.setattr(import_services, "apply_profile", crash_on_the_fourth_row)
+    event.listen(db.session, "after_commit", count)
+    try:
+        crashed = _upload(auth, path.read_bytes(), "enterprises.csv")
+    finally:
+        event.remove(db.session, "after_commit", count)
+    assert crashed.status_code == 500
+    db.session.rollback()
+    kept = [code for code in codes if find_by_credit_code(code) is not None]
+    assert kept == codes[:2]  # the first batch was committed; row 3 went with the crash
+    assert len(commits) >= 1
+
+    monkeypatch.setattr(import_services, "apply_profile", real_apply)
+    again = _upload(auth, path.read_bytes(), "enterprises.csv")  # the re-run finishes it
+    assert "新建 3 条，更新 2 条，出错 0 行" in again.get_data(as_text=True)
+
+
+def test_a_near_duplicate_within_one_file_is_flagged_against_the_earlier_row(
+    auth, organizer, write_file
+):
+    auth.login(organizer)
+    first, second, other = (valid_credit_code() for _ in range(3))
+    rows = [
+        enterprise_row(credit_code=first, name="广州星瀚精密机械有限公司"),
+        enterprise_row(credit_code=other, name="深圳云帆新材料科技有限公司"),
+        enterprise_row(credit_code=second, name="广州市星瀚精密机械股份有限公司"),
+    ]
+    response = _upload(auth, write_file(rows, "csv").read_bytes(), "enterprises.csv")
+    assert "新建 3 条" in response.get_data(as_text=True)
+    db.session.expire_all()
+    later = find_by_credit_code(second)
+    assert later.possible_duplicate_of is find_by_credit_code(first)
+    assert find_by_credit_code(other).possible_duplicate_of is None
