@@ -9,8 +9,6 @@ import itertools
 import os
 import random
 import re
-import select
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,15 +23,6 @@ from rongtong.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_cha
 from rongtong.extensions import db, limiter
 from rongtong.listings import services as listing_services
 from rongtong.matches import services as match_services
-
-if "FAKETIME" in os.environ:
-    # Under `make test-clock` (libfaketime 0.9.10), Python 3.11's time.sleep, which waits on
-    # an absolute monotonic deadline, fails with EINVAL; select() waits the same time and
-    # works. Forked children (the mail sender, the scheduler) inherit the replacement.
-    def _sleep(seconds: float) -> None:
-        select.select([], [], [], seconds)
-
-    time.sleep = _sleep
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed_data"
 PASSWORD = "correct horse battery"

@@ -277,11 +277,14 @@ def test_a_standby_scheduler_waits_and_takes_over_after_a_kill(process_database)
         took = time.monotonic() - killed
         assert took <= lease_seconds + 5, took
     finally:
-        for process in (first, second):
-            if process is not None and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-    output, _ = second.communicate(timeout=90)  # a clean stop lets a running job end
-    first.communicate(timeout=10)  # killed: reaped and its pipe closed
+        outputs = []
+        for process in (second, first):
+            if process is not None:
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+                # A clean stop lets a running job end; reaped and its pipe closed either way.
+                outputs.append(process.communicate(timeout=90)[0])
+    output = outputs[0]
     assert second.returncode == 0, output
     assert "Waiting to take over" in output and "Scheduler stopped." in output
     assert holder() is None  # released on a clean stop
