@@ -151,7 +151,10 @@ def run_scheduled(job_id: str, func: str, attempt: int = 0) -> None:
         failures = _note_run(app, job_id, started=started, error=exc)
         retries = int(app.config["SCHEDULER_RETRIES"])
         scheduler = runtime.get("scheduler")
-        if attempt < retries and scheduler is not None:
+        # Not while the scheduler stops: shutdown(wait=True) holds the job stores' lock while
+        # it waits for running jobs, so adding a job then would wait for ever. The job's own
+        # next run stays stored, and a scheduler that starts again catches it up.
+        if attempt < retries and scheduler is not None and scheduler.running:
             delay = retry_delay(failures, float(app.config["SCHEDULER_RETRY_SECONDS"]))
             scheduler.add_job(
                 RUN_SCHEDULED,

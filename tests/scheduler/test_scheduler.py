@@ -205,7 +205,7 @@ def test_a_failed_job_is_retried_with_backoff_and_its_failure_shown(tmp_path, mo
             raise error
 
     monkeypatch.setattr("rongtong.mail.jobs.flaky", flaky, raising=False)
-    app = migrated_app(tmp_path / "retry.db", SCHEDULER_RETRY_SECONDS=0.3)
+    app = migrated_app(tmp_path / "retry.db", SCHEDULER_RETRY_SECONDS=1.0)
     definition = JobDef("test.flaky", "mail.jobs:flaky", "cron", {"hour": 3}, 1)
     scheduler = build_scheduler(app, [definition], background=True)
     scheduler.start()
@@ -214,7 +214,8 @@ def test_a_failed_job_is_retried_with_backoff_and_its_failure_shown(tmp_path, mo
         with app.app_context():
             status = wait_for(lambda: _status(app, lambda s: s.failures == 1), timeout=10)
         assert status.last_error == "RuntimeError: SMTP said no"
-        assert scheduler.get_job("test.flaky:retry") is not None  # in the persistent store
+        # The failure is noted before the retry is added: wait for it, in the persistent store.
+        wait_for(lambda: scheduler.get_job("test.flaky:retry") is not None, timeout=10)
         status = wait_for(lambda: _status(app, lambda s: s.last_succeeded_at), timeout=10)
     finally:
         scheduler.shutdown()
