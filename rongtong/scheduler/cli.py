@@ -37,7 +37,7 @@ def stored_jobs() -> dict[str, dict]:
     return {row.id: pickle.loads(row.job_state) for row in rows}  # noqa: S301
 
 
-def build_scheduler(app, jobs=JOBS, *, background: bool = False):
+def build_scheduler(app, jobs=JOBS):
     """A scheduler over the persistent job store, its jobs re-synced with ``jobs``.
 
     A job whose trigger did not change keeps its stored next run time, so a run that fell
@@ -47,7 +47,6 @@ def build_scheduler(app, jobs=JOBS, *, background: bool = False):
     from apscheduler.jobstores.memory import MemoryJobStore
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.background import BackgroundScheduler
-    from apscheduler.schedulers.blocking import BlockingScheduler
 
     zone = ZoneInfo(TIMEZONE)
     with app.app_context():
@@ -62,8 +61,9 @@ def build_scheduler(app, jobs=JOBS, *, background: bool = False):
         db.session.commit()
         db.session.remove()
     store = SQLAlchemyJobStore(engine=engine, tablename="scheduler_jobs", metadata=MetaData())
-    kind = BackgroundScheduler if background else BlockingScheduler
-    scheduler = kind(timezone=zone, jobstores={"default": store, "local": MemoryJobStore()})
+    scheduler = BackgroundScheduler(
+        timezone=zone, jobstores={"default": store, "local": MemoryJobStore()}
+    )
     services.runtime.update(app=app, scheduler=scheduler)
     started = datetime.now(zone)
     for definition in jobs:
@@ -91,8 +91,11 @@ def build_scheduler(app, jobs=JOBS, *, background: bool = False):
     return scheduler
 
 
-def wait_for_lease(holder: str, seconds: float) -> None:
-    """Take the lease, waiting while another scheduler holds it (polls every ≤ 5 s)."""
+def wait_for_lease(holder: str, seconds: float, stopped=lambda: False) -> bool:
+    """Take the lease, waiting while another scheduler holds it (polls every ≤ 5 s).
+
+    False if ``stopped()`` became true while waiting.
+    """
     waiting = False
     while not services.acquire_lease(holder, seconds):
         lease = services.current_lease()
@@ -102,8 +105,21 @@ def wait_for_lease(holder: str, seconds: float) -> None:
         if not waiting:
             click.echo(f"Another scheduler is running ({held}). Waiting to take over.", err=True)
             waiting = True
-        time.sleep(min(seconds / 3, 5))
+        if _pause(min(seconds / 3, 5), stopped):
+            return False
     db.session.commit()
+    return True
+
+
+def _pause(seconds: float, stopped) -> bool:
+    """Sleep up to ``seconds``, in short steps; True as soon as ``stopped()``."""
+    deadline = time.monotonic() + seconds
+    while not stopped():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(left, 0.2))
+    return True
 
 
 @scheduler_cli.command("run")
@@ -112,23 +128,18 @@ def run_command():
     app = current_app._get_current_object()
     seconds = float(app.config["SCHEDULER_LEASE_SECONDS"])
     holder = services.holder_id()
+    stop = {"requested": False}
 
-    scheduler = None
+    def request_stop(signum, frame):
+        # Only a flag. A handler runs between two bytecodes of the main thread, which may be
+        # holding a lock that a shutdown needs (the thread pool's, while submitting a job):
+        # stopping from here could wait for ever. The main thread's loop below stops.
+        stop["requested"] = True
 
-    def stop(signum, frame):
-        # Never raise inside the running scheduler: the signal may arrive while its main loop
-        # holds its own locks (submitting a job), and a shutdown would then wait for them
-        # forever. Ask it to stop instead; start() returns and the lease is released below.
-        if scheduler is not None and scheduler.running:
-            scheduler.shutdown(wait=False)
-        else:
-            raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    try:
-        wait_for_lease(holder, seconds)
-    except (KeyboardInterrupt, SystemExit):
+    if not wait_for_lease(holder, seconds, stopped=lambda: stop["requested"]):
         db.session.rollback()
         click.echo("Scheduler stopped while waiting.", err=True)
         return
@@ -142,26 +153,26 @@ def run_command():
                 db.session.remove()
         if not still_ours:
             log.error("Scheduler lease lost to another process; stopping.")
-            signal.raise_signal(signal.SIGTERM)
+            stop["requested"] = True
 
+    scheduler = build_scheduler(app)
+    # Renewed three times per lease period, so that a busy moment never lets it lapse.
+    scheduler.add_job(
+        renew,
+        "interval",
+        seconds=seconds / 3,
+        id="scheduler.lease",
+        replace_existing=True,
+        jobstore="local",
+    )
+    click.echo(f"Scheduler {holder} started with {len(JOBS)} jobs ({TIMEZONE}).", err=True)
+    scheduler.start()
     try:
-        scheduler = build_scheduler(app)
-        # Renewed three times per lease period, so that a busy moment never lets it lapse.
-        scheduler.add_job(
-            renew,
-            "interval",
-            seconds=seconds / 3,
-            id="scheduler.lease",
-            replace_existing=True,
-            jobstore="local",
-        )
-        click.echo(f"Scheduler {holder} started with {len(JOBS)} jobs ({TIMEZONE}).", err=True)
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
+        while not stop["requested"]:
+            time.sleep(0.5)
     finally:
-        if scheduler is not None and scheduler.running:
-            scheduler.shutdown(wait=True)
+        # Outside any handler: running jobs end first, then the lease goes.
+        scheduler.shutdown(wait=True)
         db.session.rollback()
         services.release_lease(holder)
         db.session.commit()

@@ -164,7 +164,7 @@ WEEKLY = JobDef("test.weekly", "mail.jobs:queue_run", "cron", {"day_of_week": "m
 def test_a_run_due_while_no_scheduler_ran_happens_once_at_start(tmp_path, monkeypatch):
     monkeypatch.setattr("rongtong.mail.jobs.queue_run", _queue_run, raising=False)
     app = migrated_app(tmp_path / "catchup.db")
-    first = build_scheduler(app, [WEEKLY], background=True)
+    first = build_scheduler(app, [WEEKLY])
     first.start(paused=True)  # stores the job with its next run: a coming Monday 08:00
     [stored] = first.get_jobs()
     first.shutdown()
@@ -180,7 +180,7 @@ def test_a_run_due_while_no_scheduler_ran_happens_once_at_start(tmp_path, monkey
         db.session.remove()
     assert stored.next_run_time.weekday() == 0 and stored.next_run_time.hour == 8
 
-    restarted = build_scheduler(app, [WEEKLY], background=True)
+    restarted = build_scheduler(app, [WEEKLY])
     restarted.start()
     try:
         wait_for(lambda: _calls(app), timeout=10)
@@ -207,7 +207,7 @@ def test_a_failed_job_is_retried_with_backoff_and_its_failure_shown(tmp_path, mo
     monkeypatch.setattr("rongtong.mail.jobs.flaky", flaky, raising=False)
     app = migrated_app(tmp_path / "retry.db", SCHEDULER_RETRY_SECONDS=1.0)
     definition = JobDef("test.flaky", "mail.jobs:flaky", "cron", {"hour": 3}, 1)
-    scheduler = build_scheduler(app, [definition], background=True)
+    scheduler = build_scheduler(app, [definition])
     scheduler.start()
     try:
         scheduler.modify_job("test.flaky", next_run_time=datetime.now(ZoneInfo(TIMEZONE)))
