@@ -78,7 +78,7 @@ def merge_enterprises(
     if needs_confirmation(duplicate, original) and not confirmed:
         raise ServiceError(
             _("两家单位都已认证且信用代码不同；确认是同一家单位后请勾选确认框。"),
-            field="confirm",
+            field="same_enterprise",
             code="confirm_required",
             status=409,
         )
