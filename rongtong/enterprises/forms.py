@@ -79,9 +79,10 @@ class ReviewDecisionForm(Form):
 
 
 class MergeForm(Form):
-    """Merge a duplicate into the original: one transaction, recorded in the audit log."""
+    """Merge a duplicate into the original: one transaction, recorded in the audit log. The
+    box is not named ``confirm``: that name carries the second step (core/confirm.py)."""
 
-    confirm = BooleanField(
+    same_enterprise = BooleanField(
         _l("我已核对：两家都已认证、信用代码不同，仍确认是同一家单位"),
         description=_l("合并两家已认证的单位前必须勾选。"),
     )

@@ -6,7 +6,7 @@ unique key would then hold two rows (both enterprises in one chain, both invited
 event) the duplicate's row says nothing new and goes; where the rows carry their own
 history (both registered for one event, both answered one challenge) the merge is refused,
 for the organizer to settle first. The duplicate is then deleted; the audit entry keeps its
-name and credit code.
+name and credit code, and the duplicate's members are told which enterprise they are now in.
 """
 
 from flask_babel import gettext as _
@@ -16,8 +16,11 @@ from sqlalchemy.orm import aliased
 
 from ..audit import services as audit
 from ..core.services import ServiceError
+from ..core.time import utcnow
 from ..extensions import db
+from ..notifications.services import notify
 from .models import Enterprise
+from .services import members
 
 #: Tables where the duplicate's row repeats one the original has: the original's stays.
 REDUNDANT = {"enterprise_chains", "challenge_terms_acceptances", "event_invitations"}
@@ -75,7 +78,7 @@ def merge_enterprises(
     if needs_confirmation(duplicate, original) and not confirmed:
         raise ServiceError(
             _("两家单位都已认证且信用代码不同；确认是同一家单位后请勾选确认框。"),
-            field="confirm",
+            field="same_enterprise",
             code="confirm_required",
             status=409,
         )
@@ -90,6 +93,7 @@ def merge_enterprises(
                 status=409,
             )
     before = {"name": duplicate.name, "credit_code": duplicate.credit_code}
+    moved_members = members(duplicate)
     moved: dict[str, int] = {}
     for table, column in references:
         if table.name in REDUNDANT:
@@ -112,6 +116,14 @@ def merge_enterprises(
     db.session.flush()
     after = {"name": original.name, "credit_code": original.credit_code, **moved}
     audit.record(organizer, "enterprise.merge", original, before, after)
+    notify(
+        moved_members,
+        kind="enterprise_merged",
+        key=f"enterprise-merge:{before['credit_code']}:{original.id}:{utcnow():%Y%m%d%H%M%S%f}",
+        params={"duplicate": before["name"], "name": original.name},
+        endpoint="enterprises.detail",
+        values={"enterprise_id": original.id},
+    )
     return moved
 
 

@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from ..core.auth import organizer_required
+from ..core.confirm import confirm_first
 from ..core.forms import select_choices, taxonomy_choices
 from ..core.params import page_arg
 from ..core.services import find_term
@@ -203,11 +204,34 @@ def merge_into(enterprise_id: int, other_id: int):
     form = MergeForm()
     if form.validate_on_submit():
         name = duplicate.name
+
+        def run():
+            same = form.same_enterprise.data
+            merge.merge_enterprises(duplicate, original, current_user, confirmed=same)
+
         with service_errors(form):
-            merge.merge_enterprises(duplicate, original, current_user, confirmed=form.confirm.data)
+            page = confirm_first(
+                run,
+                title=_("合并到原单位"),
+                question=_merge_question(duplicate, original),
+                button=_("确认合并"),
+                back=url_for("enterprises.compare", enterprise_id=enterprise_id, other_id=other_id),
+            )
+            if page is not None:
+                return page
+            run()
             flash(_("已将 %(dup)s 合并到 %(name)s。", dup=name, name=original.name), "success")
             return redirect(url_for("enterprises.detail", enterprise_id=original.id))
     return _compare_page(enterprise_id, other_id, form, status=422)
+
+
+def _merge_question(duplicate: Enterprise, original: Enterprise) -> str:
+    """What the merge's second step asks (the page's dialog and the page without JavaScript)."""
+    return _(
+        "%(dup)s 的成员、需求与能力等将全部转到 %(name)s，%(dup)s 随后删除，不能撤销。确定合并吗？",
+        dup=duplicate.name,
+        name=original.name,
+    )
 
 
 def _compare_page(enterprise_id: int, other_id: int, form: MergeForm, status: int = 200):
@@ -221,6 +245,7 @@ def _compare_page(enterprise_id: int, other_id: int, form: MergeForm, status: in
         original=original,
         facts={e.id: services.comparison_facts(e) for e in (duplicate, original)},
         needs_confirmation=merge.needs_confirmation(duplicate, original),
+        question=_merge_question(duplicate, original),
         form=form,
     ), status
 

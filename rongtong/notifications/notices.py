@@ -20,6 +20,9 @@ NOTICES = {
     "proposal_status": _l("揭榜方案“%(title)s”有新进展：%(status)s"),
     "enterprise_rejected": _l("%(enterprise)s 未通过平台审核"),
     "enterprise_needs_info": _l("请补充 %(enterprise)s 的单位资料"),
+    "enterprise_merged": _l(
+        "平台已将“%(duplicate)s”并入“%(name)s”：您现在是“%(name)s”的成员，原有的需求与能力也已转入。"
+    ),
     # The proposals' own mail subjects, as entries (the mails are sent by proposals).
     "proposal_submitted": _l("收到新的揭榜方案：%(title)s"),
     "proposal_withdrawn": _l("揭榜方案已撤回：%(title)s"),

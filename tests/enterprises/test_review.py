@@ -303,7 +303,10 @@ def test_merge_moves_every_reference_and_records_it(
     duplicate_id, duplicate_name = duplicate.id, duplicate.name
 
     auth.login(organizer)
-    response = auth.post(f"/enterprises/{duplicate_id}/merge-into/{original.id}", {"confirm": "y"})
+    response = auth.post(
+        f"/enterprises/{duplicate_id}/merge-into/{original.id}",
+        {"same_enterprise": "y", "confirm": "1"},
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     db.session.expire_all()
     assert db.session.get(Enterprise, duplicate_id) is None
@@ -344,24 +347,49 @@ def test_two_verified_enterprises_need_the_confirmation(auth, organizer, make_en
     original = make_enterprise(name="广州市确认测试机械有限公司")
     duplicate = make_enterprise(name="确认测试机械（广州）有限公司")
     auth.login(organizer)
-    response = auth.post(f"/enterprises/{duplicate.id}/merge-into/{original.id}")
-    assert response.status_code == 422
-    html = response.get_data(as_text=True)
-    assert "确认是同一家单位后请勾选确认框" in html and 'name="confirm"' in html
+    # The second step's confirm=1 is not the box: without the box, both are refused.
+    for data in ({}, {"confirm": "1"}):
+        response = auth.post(f"/enterprises/{duplicate.id}/merge-into/{original.id}", data)
+        assert response.status_code == 422
+        html = response.get_data(as_text=True)
+        assert "确认是同一家单位后请勾选确认框" in html and 'name="same_enterprise"' in html
     assert db.session.get(Enterprise, duplicate.id) is not None
     assert not db.session.execute(
         db.select(AuditEntry).where(AuditEntry.action == "enterprise.merge")
     ).first()
 
 
-def test_an_unverified_duplicate_merges_without_the_confirmation(auth, organizer, make_enterprise):
-    original = make_enterprise()
-    duplicate = make_enterprise(verified=False)
+def test_an_unverified_duplicate_merges_without_the_box_after_the_second_step(
+    auth, organizer, make_user, make_enterprise
+):
+    original = make_enterprise(name="广州市二次确认机械有限公司")
+    duplicate = make_enterprise(name="二次确认机械（广州）有限公司", verified=False)
+    member = make_user(enterprise=duplicate)
     duplicate_id = duplicate.id
     auth.login(organizer)
-    assert auth.post(f"/enterprises/{duplicate_id}/merge-into/{original.id}").status_code == 302
+    html = auth.client.get(f"/enterprises/{duplicate_id}/compare/{original.id}").get_data(
+        as_text=True
+    )
+    assert 'data-confirm="二次确认机械（广州）有限公司 的成员' in html
+    assert 'name="same_enterprise"' not in html  # the box is for two verified enterprises
+
+    # Without JavaScript the post asks first, on a page, and changes nothing yet.
+    response = auth.post(f"/enterprises/{duplicate_id}/merge-into/{original.id}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "不能撤销。确定合并吗？" in page and 'name="confirm" value="1"' in page
+    db.session.expire_all()
+    assert db.session.get(Enterprise, duplicate_id) is not None
+    assert member.enterprise_id == duplicate_id
+    assert not db.session.execute(
+        db.select(AuditEntry).where(AuditEntry.action == "enterprise.merge")
+    ).first()
+
+    response = auth.post(f"/enterprises/{duplicate_id}/merge-into/{original.id}", {"confirm": "1"})
+    assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Enterprise, duplicate_id) is None
+    assert member.enterprise_id == original.id
 
 
 def test_both_registered_for_one_event_is_refused_and_nothing_moves(

@@ -5,6 +5,7 @@ from datetime import datetime
 
 import pytest
 
+from rongtong.enterprises import merge
 from rongtong.enterprises import services as enterprises
 from rongtong.events import meetings as meeting_ops
 from rongtong.events import registrations as registration_ops
@@ -47,6 +48,30 @@ def test_verification_decisions_are_entries_without_a_second_mail(
     enterprises.reject_enterprise(other.enterprise, organizer, "营业执照不清晰")
     assert [n.kind for n in notes(other)] == ["enterprise_rejected"]
     assert mails(other, "notice_enterprise_rejected") == []
+
+
+def test_a_merge_tells_the_duplicates_members_where_they_now_belong(
+    make_user, make_enterprise, organizer, client, auth
+):
+    original = make_enterprise(name="广州市星瀚精密机械有限公司")
+    duplicate = make_enterprise(name="星瀚精密机械（广州）股份有限公司", verified=False)
+    zh = make_user(enterprise=duplicate)
+    en = make_user(enterprise=duplicate, locale="en")
+    colleague = make_user(enterprise=original)
+    merge.merge_enterprises(duplicate, original, organizer)
+    for member in (zh, en):
+        (note,) = notes(member, "enterprise_merged")
+        assert note.endpoint == "enterprises.detail"
+        assert note.endpoint_values == {"enterprise_id": original.id}
+        (mail,) = mails(member, "notice_enterprise_merged")
+        assert "星瀚精密机械（广州）股份有限公司" in mail.subject
+        assert "广州市星瀚精密机械有限公司" in mail.subject
+    assert "并入" in mails(zh, "notice_enterprise_merged")[0].subject
+    assert "has merged" in mails(en, "notice_enterprise_merged")[0].subject
+    assert notes(colleague) == []  # the original's members were not moved anywhere
+    auth.login(en)
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert "you are now a member of “广州市星瀚精密机械有限公司”" in page
 
 
 def test_listing_taken_down_tells_the_owners_why(make_user, make_listing, organizer, client, auth):
