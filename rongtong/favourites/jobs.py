@@ -33,7 +33,10 @@ def alert_followers(now: datetime | None = None) -> int:
                     kind="saved_search_results",
                     key=f"saved-search:{search.id}:{fresh[0].id}:{len(fresh)}",
                     params={"name": search.name, "count": len(fresh)},
-                    endpoint="favourites.index",
+                    # The search itself, newest first: /favourites counts only what no alert
+                    # has told yet, so once this is read it would show none of these results.
+                    endpoint="listings.index",
+                    values={**services.search_url_args(search), "sort": "newest"},
                     mail=False,
                 )
             )

@@ -187,6 +187,10 @@ def _feed_ledger(survey: MeetingSurvey, stages, user) -> list[Outcome]:
     listing = next((x for x in demand.listings if x.kind == "challenge"), None) or next(
         iter(demand.listings or supply.listings), None
     )
+    # Right after the event, what the meeting reached is dated on the event's day, as the
+    # organizers' outcome form dates it: an answer given days later (or in the new year) counts
+    # in the year and quarter of its event. A later round reports progress made since then.
+    on = event.local_start.date() if survey.round == 0 else None
     created = []
     for stage in stages:
         if stage in have:
@@ -197,6 +201,7 @@ def _feed_ledger(survey: MeetingSurvey, stages, user) -> list[Outcome]:
                 source="meeting",
                 source_id=meeting.id,
                 event_id=event.id,
+                occurred_on=on,
                 listing=listing,
                 chain=event.chain or (listing.chain if listing else None),
                 demand_enterprise=demand.enterprise,

@@ -93,6 +93,28 @@ def test_saved_search_results_and_starred_changes_reach_the_centre_once(make_use
     )
 
 
+def test_the_saved_search_notice_leads_to_its_new_results(client, auth, make_user, make_listing):
+    """The notice opens the search, newest first, with the new result on it (the favourites
+    page counts only results no alert has told yet, so it would show none)."""
+    member = make_user()
+    search = services.save_search(
+        member, name="焊接", params={"q": "激光焊接", "kind": "challenge"}
+    )
+    search.checked_at = utcnow() - timedelta(days=1)
+    fresh = make_listing(title="激光焊接夹具设计")
+    fresh.published_at = utcnow()
+    db.session.flush()
+    jobs.alert_followers()
+    (note,) = _notes(member, "saved_search_results")
+    auth.login(member)
+    followed = auth.post(f"/notifications/{note.id}/read")
+    target = followed.headers["Location"]
+    assert target.startswith("/listings/?") and "sort=newest" in target
+    link = f'href="/listings/{fresh.id}"'  # the title itself is marked up with the terms
+    assert link in client.get(target).get_data(as_text=True)
+    assert link not in client.get("/favourites/").get_data(as_text=True)
+
+
 def test_the_digest_section_lists_them_and_announces_each_once(make_user, make_listing):
     member = make_user()
     starred = make_listing(title="寻求协作机器人集成")

@@ -3,7 +3,7 @@ the answers feed the outcome ledger, and a reported next step brings the survey 
 6 months. A frozen clock decides who gets what, once."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -109,6 +109,27 @@ def test_answers_feed_the_ledger_and_bring_the_3_and_6_month_rounds(client, met)
         assert jobs.send_surveys() == 2
     rounds = db.session.scalars(db.select(MeetingSurvey.round)).all()
     assert sorted(rounds) == [0, 0, 3, 3, 6, 6]
+
+
+def test_ledger_dates_what_the_meeting_reached_on_the_event_day(met):
+    """Answered a week after the event, the meeting's stages are dated on the event's day (as
+    the organizers' outcome form dates them); progress reported at 3 months on that day."""
+    with _at(2027, 3, 19, 2, 0):
+        jobs.send_surveys()
+    first = db.session.scalars(db.select(MeetingSurvey).order_by(MeetingSurvey.id)).first()
+    with _at(2027, 3, 25, 17, 0):  # 01:00 on 26 March in Shanghai
+        created = services.answer_survey(first, held=True, useful=True, next_step="negotiation")
+    assert met["event"].local_start.date() == date(2027, 3, 18)
+    assert {(o.stage, o.occurred_on) for o in created} == {
+        ("contact", date(2027, 3, 18)),
+        ("intent", date(2027, 3, 18)),
+    }
+    with _at(2027, 6, 18, 2, 0):
+        jobs.send_surveys()
+    later = db.session.scalars(db.select(MeetingSurvey).filter_by(round=3)).first()
+    with _at(2027, 6, 20, 17, 0):  # 01:00 on 21 June in Shanghai
+        created = services.answer_survey(later, held=True, useful=True, next_step="agreement")
+    assert [(o.stage, o.occurred_on) for o in created] == [("contract", date(2027, 6, 21))]
 
 
 def test_links_are_signed_for_this_purpose_only(app, client, met):
