@@ -196,15 +196,24 @@ def logout(page) -> None:
     page.click("header form[action='/logout'] button")
 
 
-def axe_violations(browser, url: str, *, lang: str = "zh-CN", width: int = 1280, cookies=None):
-    """WCAG 2.1 A/AA violations axe-core finds on ``url`` (CSP bypassed only for axe itself)."""
+def axe_violations(
+    browser, url: str, *, lang: str = "zh-CN", width: int = 1280, cookies=None, act=None
+):
+    """WCAG 2.1 A/AA violations axe-core finds on ``url`` (CSP bypassed only for axe itself).
+
+    ``act(page)``, if given, runs on the loaded page before the check: what a user does to
+    reach a state no URL gives (a form's answer, an open dialog), in a copy of their session.
+    """
     context = browser.new_context(
         viewport={"width": width, "height": 900}, locale=lang, bypass_csp=True
     )
     if cookies:
         context.add_cookies(cookies)
     page = context.new_page()
+    page.set_default_timeout(15_000)
     page.goto(url)
+    if act is not None:
+        act(page)
     # A logged-in user's own language choice wins over the browser's: check which one we got.
     shown = page.locator("html").get_attribute("lang")
     assert shown == lang, f"{url} is in {shown!r}, not {lang!r} (switch the user's language)"
@@ -268,6 +277,34 @@ def ask_to_join(page, server, *, email: str, name: str, credit_code: str) -> Non
     page.fill("#confirm", PASSWORD)
     page.click("#submit")
     expect(page.locator("main .notice[role=status]")).to_be_visible()
+
+
+def register_firm(page, *, email, name, password, firm, code, kind="中小企业", district="黄埔区"):
+    """Register an account with its enterprise through the header's 注册 link."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("banner").get_by_role("link", name="注册", exact=True).click()
+    expect(page.get_by_role("heading", name="注册单位账号")).to_be_visible()
+    page.get_by_label("邮箱", exact=True).fill(email)
+    page.get_by_label("姓名", exact=True).fill(name)
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_label("确认密码", exact=True).fill(password)
+    page.get_by_label("单位名称", exact=True).fill(firm)
+    page.get_by_label("统一社会信用代码", exact=True).fill(code)
+    page.get_by_label("单位类型", exact=True).select_option(label=kind)
+    page.get_by_label("所在区", exact=True).select_option(label=district)
+    page.get_by_role("main").get_by_role("button", name="注册", exact=True).click()
+    expect(page.get_by_text("注册成功。请完善单位资料；平台审核通过后即可发布。")).to_be_visible()
+
+
+def fill_listing(page, *, chain, title, summary, keywords=None, category="技术研发"):
+    """Fill the listing form's main fields by their labels."""
+    page.get_by_label("对接类别").select_option(label=category)
+    page.get_by_label("产业链", exact=True).select_option(label=chain)
+    page.get_by_label("标题").fill(title)
+    page.get_by_label("公开摘要").fill(summary)
+    if keywords is not None:
+        page.get_by_label("关键词").fill(keywords)
 
 
 def sign_out(page) -> None:

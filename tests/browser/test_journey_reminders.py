@@ -34,6 +34,7 @@ from .conftest import (
     PASSWORD,
     _env,
     axe_violations,
+    fill_listing,
     mail_text,
     nav,
     shot,
@@ -359,11 +360,13 @@ def _owner_edits_and_publishes(browser, server) -> None:
 
     nav(owner, "我的发布")
     main.get_by_role("link", name="发布需求（发榜）").click()
-    owner.get_by_label("对接类别").select_option(label="技术研发")
-    owner.get_by_label("产业链", exact=True).select_option(label="超高清视频与新型显示")
-    owner.get_by_label("标题").fill(NEW_CHALLENGE)
-    owner.get_by_label("公开摘要").fill("征集65—98英寸OLED电视面板残影在线检测与像素寿命预测方案。")
-    owner.get_by_label("关键词").fill("残影检测、寿命预测、OLED")
+    fill_listing(
+        owner,
+        chain="超高清视频与新型显示",
+        title=NEW_CHALLENGE,
+        summary="征集65—98英寸OLED电视面板残影在线检测与像素寿命预测方案。",
+        keywords="残影检测、寿命预测、OLED",
+    )
     main.get_by_role("button", name="保存并发布").click()
     expect(owner.get_by_text("已发布。", exact=True)).to_be_visible()
     owner.context.close()

@@ -6,11 +6,12 @@ it, each in their language, an unsubscribed member left out of promotional mail.
 from playwright.sync_api import expect
 
 from .conftest import (
-    AXE,
     axe_violations,
+    fill_listing,
     logout,
     mail_text,
     nav,
+    register_firm,
     shot,
     sign_in,
     sign_out,
@@ -18,31 +19,6 @@ from .conftest import (
 )
 
 NEWCOMER_PASSWORD = "zhouyang-aoi-2026!"
-
-
-def _violations_after(browser, page, act, *, lang: str = "zh-CN") -> list:
-    """axe-core's WCAG 2.1 A/AA violations on what ``act`` leads to from the page the journey
-    is on (a form's answer, an open dialog), done in a copy of the user's session whose
-    context lets axe's script in."""
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, locale=lang, bypass_csp=True
-    )
-    context.add_cookies(page.context.cookies())
-    other = context.new_page()
-    other.set_default_timeout(15_000)
-    other.goto(page.url)
-    act(other)
-    assert other.locator("html").get_attribute("lang") == lang
-    other.add_script_tag(path=str(AXE))
-    result = other.evaluate(
-        """async () => await axe.run(document, {runOnly: {type: 'tag',
-            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
-    )
-    context.close()
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result["violations"]
-    ]
 
 
 def _violations_in_both_languages(browser, page, act=None) -> dict:
@@ -54,7 +30,9 @@ def _violations_in_both_languages(browser, page, act=None) -> dict:
         cookies = page.context.cookies()
         found[(lang, "page")] = axe_violations(browser, page.url, lang=lang, cookies=cookies)
         if act is not None:
-            found[(lang, "after")] = _violations_after(browser, page, act, lang=lang)
+            found[(lang, "after")] = axe_violations(
+                browser, page.url, lang=lang, cookies=cookies, act=act
+            )
     switch_language(page, "zh-CN")
     return {key: value for key, value in found.items() if value}
 
@@ -73,27 +51,25 @@ DRAFT = "锂电极片表面缺陷AOI在线检测"
 def _register_duplicate(page) -> None:
     """A newcomer registers their firm under a slightly different name and drafts a listing."""
     main = page.get_by_role("main")
-    page.get_by_role("banner").get_by_role("link", name="注册", exact=True).click()
-    expect(page.get_by_role("heading", name="注册单位账号")).to_be_visible()
-    page.get_by_label("邮箱", exact=True).fill(NEWCOMER)
-    page.get_by_label("姓名", exact=True).fill(NEWCOMER_NAME)
-    page.get_by_label("密码", exact=True).fill(NEWCOMER_PASSWORD)
-    page.get_by_label("确认密码", exact=True).fill(NEWCOMER_PASSWORD)
-    page.get_by_label("单位名称", exact=True).fill(DUPLICATE)
-    page.get_by_label("统一社会信用代码", exact=True).fill(DUPLICATE_CODE)
-    page.get_by_label("单位类型", exact=True).select_option(label="中小企业")
-    page.get_by_label("所在区", exact=True).select_option(label="黄埔区")
-    main.get_by_role("button", name="注册", exact=True).click()
-    expect(page.get_by_text("注册成功。请完善单位资料；平台审核通过后即可发布。")).to_be_visible()
+    register_firm(
+        page,
+        email=NEWCOMER,
+        name=NEWCOMER_NAME,
+        password=NEWCOMER_PASSWORD,
+        firm=DUPLICATE,
+        code=DUPLICATE_CODE,
+    )
 
     nav(page, "我的发布")
     main.get_by_role("link", name="发布能力").click()
     expect(main.get_by_text("单位待审核：现在可以保存草稿，审核通过后再发布。")).to_be_visible()
-    page.get_by_label("对接类别").select_option(label="技术研发")
-    page.get_by_label("产业链", exact=True).select_option(label="新能源与新型储能")
-    page.get_by_label("标题").fill(DRAFT)
-    page.get_by_label("公开摘要").fill("面阵相机+深度学习，识别极片划痕、漏箔、颗粒等缺陷。")
-    page.get_by_label("关键词").fill("锂电、极片、AOI、缺陷检测")
+    fill_listing(
+        page,
+        chain="新能源与新型储能",
+        title=DRAFT,
+        summary="面阵相机+深度学习，识别极片划痕、漏箔、颗粒等缺陷。",
+        keywords="锂电、极片、AOI、缺陷检测",
+    )
     main.get_by_role("button", name="保存草稿").click()
     expect(page.get_by_text("已保存为草稿。", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name=DRAFT, level=1)).to_be_visible()

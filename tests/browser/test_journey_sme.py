@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from rongtong.core.validators import credit_code_check_char
 
-from .conftest import nav, shot, sign_in, sign_out, small_pdf, violations_here
+from .conftest import nav, register_firm, shot, sign_in, sign_out, small_pdf, violations_here
 
 NEXT_YEAR = datetime.now(ZoneInfo("Asia/Shanghai")).year + 1
 EMAIL = "zhao@luminvision.example"
@@ -25,18 +25,7 @@ def test_sme_registers_publishes_and_proposes(browser, page, live_server, tmp_pa
     page.goto(live_server.url + "/")
 
     # 1. Register the enterprise and its first account, then complete its profile.
-    page.get_by_role("banner").get_by_role("link", name="注册", exact=True).click()
-    expect(page.get_by_role("heading", name="注册单位账号")).to_be_visible()
-    page.get_by_label("邮箱", exact=True).fill(EMAIL)
-    page.get_by_label("姓名", exact=True).fill("赵一鸣")
-    page.get_by_label("密码", exact=True).fill(PASSWORD)
-    page.get_by_label("确认密码", exact=True).fill(PASSWORD)
-    page.get_by_label("单位名称", exact=True).fill(NAME)
-    page.get_by_label("统一社会信用代码", exact=True).fill(CODE)
-    page.get_by_label("单位类型", exact=True).select_option(label="中小企业")
-    page.get_by_label("所在区", exact=True).select_option(label="黄埔区")
-    main.get_by_role("button", name="注册", exact=True).click()
-    expect(page.get_by_text("注册成功。请完善单位资料；平台审核通过后即可发布。")).to_be_visible()
+    register_firm(page, email=EMAIL, name="赵一鸣", password=PASSWORD, firm=NAME, code=CODE)
     expect(page.get_by_role("heading", name="编辑单位资料")).to_be_visible()
     expect(page.get_by_text("单位待平台审核；审核通过前可以起草但不能发布。")).to_be_visible()
     shot(page, "sme-01-registered")
