@@ -34,15 +34,17 @@ class Workspace:
         self.processes: list[subprocess.Popen] = []
 
     def env(self, **config) -> dict:
+        inherited = {k: v for k, v in os.environ.items() if k != "RONGTONG_DEVELOPMENT"}
         environment = {
-            **os.environ,
+            **inherited,
             "DATABASE_URL": self.url,
             "RONGTONG_SECRET_KEY": SECRET,
             "RONGTONG_INSTANCE_PATH": str(self.dir),
+            # Production refuses to start without its public address (links in mail).
+            "RONGTONG_PUBLIC_URL": "http://127.0.0.1:5401",
             "PYTHONUNBUFFERED": "1",
             **{f"RONGTONG_{k}": str(v) for k, v in config.items()},
         }
-        environment.pop("RONGTONG_DEVELOPMENT", None)
         return environment
 
     def flask(self, *args: str, log: str | None = None, **config) -> subprocess.Popen:

@@ -58,6 +58,8 @@ def main() -> bool:
     progress = re.compile(r"committed through line (\d+) \((\d+)/")
 
     def half_done():
+        if first.poll() is not None:  # ended (or failed) before half-way: nothing to measure
+            raise SystemExit(f"the import ended early:\n{ws.log('import1.log')[-2000:]}")
         found = progress.findall(ws.log("import1.log"))
         return found and int(found[-1][1]) >= args.rows // 2
 

@@ -25,7 +25,8 @@ def main() -> bool:
     from rongtong.scheduler.models import JobStatus, SchedulerJob
 
     ws = Workspace("scheduler")
-    ws.flask("seed", "--force", log="seed.log").wait(timeout=600)
+    # The sample city with its demo members (seeded only in development): they get digests.
+    ws.flask("seed", "--force", log="seed.log", DEVELOPMENT=1).wait(timeout=600)
     config = {"SCHEDULER_LEASE_SECONDS": 6}
 
     def stored():
