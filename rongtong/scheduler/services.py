@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
+from ..core.retry import run_with_retry
 from ..core.time import utcnow
 from ..extensions import db
 from .models import JobStatus, SchedulerLease
@@ -86,11 +87,14 @@ def resolve(path: str):
 
 
 def run_job(app, func: str) -> None:
-    """One job run: an app context, the function, one commit (a rollback if it fails)."""
+    """One job run: an app context, the function, one commit (a rollback if it fails).
+
+    A run PostgreSQL aborts for a serialization failure or deadlock runs again at once (once);
+    any other failure is retried later with backoff (``run_scheduled``).
+    """
     with app.app_context():
         try:
-            resolve(func)()
-            db.session.commit()
+            run_with_retry(resolve(func))
         except Exception:
             db.session.rollback()
             log.exception("Job %s failed", func)

@@ -180,3 +180,18 @@ if "postgresql" in database_kinds():  # a real conflict needs PostgreSQL (CI run
             n = db.session.execute(text("SELECT n FROM retry_probe")).scalar_one()
             db.session.remove()
         assert response.json == {"n": 101} and n == 101  # the other write kept, ours once
+
+
+def test_a_scheduled_job_aborted_by_a_conflict_runs_again_at_once(app, monkeypatch):
+    from rongtong.scheduler import services as scheduler_services
+
+    calls = []
+
+    def job():
+        calls.append(1)
+        if len(calls) == 1:
+            raise _conflict("40P01")
+
+    monkeypatch.setattr(scheduler_services, "resolve", lambda func: job)
+    scheduler_services.run_job(app, "test:job")
+    assert calls == [1, 1]  # no failure noted, no retry an hour later: it ran again at once
