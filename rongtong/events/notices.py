@@ -7,6 +7,8 @@ told, with which words, stay in one place.
 
 from __future__ import annotations
 
+import hashlib
+
 from ..accounts.models import User
 from ..core.time import to_local, utcnow
 from ..extensions import db
@@ -101,21 +103,33 @@ def request_answered(rq: MeetingRequest) -> None:
 
 
 def schedule_published(event: Event) -> None:
-    """Everyone with a confirmed place hears that the agenda is out (once per run)."""
-    enterprise_ids = db.session.execute(
-        db.select(Registration.enterprise_id).where(
+    """Everyone with a confirmed place hears that the agenda is out, once per agenda.
+
+    The notice is keyed by the enterprise's own meetings (when, where, with whom): running
+    the scheduler again tells those whose agenda changed, not everyone again.
+    """
+    registrations = db.session.execute(
+        db.select(Registration).where(
             Registration.event_id == event.id, Registration.status == "confirmed"
         )
     ).scalars()
-    users = [u for eid in enterprise_ids for u in members_of(eid)]
-    notify(
-        users,
-        kind="schedule_published",
-        key=f"schedule:{event.id}:{event.scheduled_at:%Y%m%d%H%M%S%f}",
-        params={"event": event.title},
-        endpoint="events.agenda",
-        values={"event_id": event.id},
-    )
+    meetings = db.session.execute(db.select(Meeting).where(Meeting.event_id == event.id)).scalars()
+    agendas: dict[int, list] = {}
+    for meeting in meetings:
+        for side, other in ((meeting.a, meeting.b), (meeting.b, meeting.a)):
+            entry = (meeting.slot.starts_at.isoformat(), meeting.table.name, other.enterprise_id)
+            agendas.setdefault(side.enterprise_id, []).append(entry)
+    for registration in registrations:
+        agenda = sorted(agendas.get(registration.enterprise_id, []))
+        fingerprint = hashlib.sha256(repr(agenda).encode()).hexdigest()[:16]
+        notify(
+            members_of(registration.enterprise_id),
+            kind="schedule_published",
+            key=f"schedule:{event.id}:{registration.enterprise_id}:{fingerprint}",
+            params={"event": event.title},
+            endpoint="events.agenda",
+            values={"event_id": event.id},
+        )
 
 
 def meeting_moved(meeting: Meeting) -> None:

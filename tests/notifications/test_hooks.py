@@ -156,6 +156,10 @@ def test_schedule_published_and_a_moved_meeting_tell_both_sides(meeting_world):
         (note,) = notes(user, "schedule_published")
         assert note.endpoint == "events.agenda"
         assert len(mails(user, "notice_schedule_published")) == 1
+    meeting_ops.schedule_event(event)  # the same agenda again: nobody is told twice
+    for user in (a_user, b_user):
+        assert len(notes(user, "schedule_published")) == 1
+        assert len(mails(user, "notice_schedule_published")) == 1
     meeting = db.session.scalars(db.select(meeting_ops.Meeting)).one()
     meeting_ops.move_meeting(meeting, meeting.slot_id, meeting.table_id)
     assert notes(a_user, "meeting_moved") == []  # not moved at all
