@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from ..accounts.models import User
 from ..core.time import to_local
 from ..extensions import db
 from ..mail.services import external_url, in_recipients_language, queue_mail
@@ -71,6 +73,37 @@ def remind_registrants(today: date) -> int:
     return reminded
 
 
+# --- the calendar link in the mail ------------------------------------------------------------
+
+#: Its own salt: this link verifies nowhere else, and no other token of the platform here.
+CALENDAR_SALT = "rongtong.agenda-calendar"
+#: A reminder's calendar link works for this long (the event is at most days ahead).
+CALENDAR_LINK_MAX_AGE = 60 * 60 * 24 * 30
+
+
+def calendar_token(user: User, event: Event) -> str:
+    """A link to one member's agenda of one event as .ics, openable without logging in (a
+    phone's mail app or a calendar subscription has no session)."""
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CALENDAR_SALT)
+    return serializer.dumps({"u": user.id, "e": event.id})
+
+
+def calendar_user(token: str, event: Event) -> User | None:
+    """The member the link was made for, if it is genuine, recent and for this event, and the
+    member still belongs to an enterprise with a confirmed place; otherwise None."""
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CALENDAR_SALT)
+    try:
+        data = serializer.loads(token, max_age=CALENDAR_LINK_MAX_AGE)
+    except BadSignature:  # also SignatureExpired
+        return None
+    if not isinstance(data, dict) or data.get("e") != event.id:
+        return None
+    user = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
+    if user is None or not user.is_active or user.enterprise_id is None:
+        return None
+    return user
+
+
 def _queue(event: Event, reg: Registration, meetings, user, key: str, days_left: int) -> None:
     with in_recipients_language(user) as lang:
         rows = []
@@ -86,7 +119,9 @@ def _queue(event: Event, reg: Registration, meetings, user, key: str, days_left:
             "days_left": days_left,
             "meetings": rows,
             "agenda_url": external_url("events.agenda", event_id=event.id, mine=1),
-            "ics_url": external_url("events.agenda_ics", event_id=event.id),
+            "ics_url": external_url(
+                "events.agenda_ics", event_id=event.id, token=calendar_token(user, event)
+            ),
             "event_url": external_url("events.detail", event_id=event.id),
         }
         subject = _(

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..audit import services as audit
-from ..core.auth import admin_required, member_required, organizer_required
+from ..core.auth import admin_required, organizer_required
 from ..core.confirm import confirm_first
 from ..core.forms import select_choices
 from ..core.params import year_arg
@@ -26,7 +26,7 @@ from ..core.web import service_errors
 from ..extensions import db
 from ..listings.models import Listing
 from ..taxonomy.models import Category, Chain
-from . import charts, exports, programme, services
+from . import charts, exports, programme, reminders, services
 from . import meetings as meeting_ops
 from . import registrations as registration_ops
 from .forms import (
@@ -268,10 +268,24 @@ def calendar(event_id: int):
 
 
 @bp.get("/<int:event_id>/agenda.ics")
-@member_required
 def agenda_ics(event_id: int):
+    """One's agenda as .ics: for the member logged in, or for the one a reminder's signed
+    link names (the mail app that opens it has no session)."""
     event = event_or_404(event_id)
-    reg = confirmed_registration(event)
+    token = request.args.get("token")
+    user = reminders.calendar_user(token, event) if token else None
+    if user is not None:
+        reg = registration_ops.registration_for(event, user.enterprise_id)
+        if reg is None or reg.status != "confirmed":
+            abort(404)
+    elif current_user.is_authenticated:  # one's own, as on the agenda page
+        if current_user.enterprise_id is None:
+            abort(403)
+        reg = confirmed_registration(event)
+    elif token:  # forged, altered, too old, or for another event
+        abort(404)
+    else:
+        return current_app.login_manager.unauthorized()
     body = exports.personal_agenda(
         event, reg, meeting_ops.event_meetings(event, reg), exports.public_host()
     )

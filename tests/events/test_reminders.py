@@ -70,3 +70,36 @@ def test_cancelled_and_past_events_are_not_reminded(make_event, participant):
     with time_machine.travel(datetime(2027, 3, 15, 3, 0, tzinfo=UTC), tick=False):
         assert jobs.remind_registrants_job() == 0  # the other one is today: too late
     assert _reminders() == []
+
+
+def test_the_reminders_calendar_link_opens_without_a_session_and_only_as_signed(
+    app, make_event, participant
+):
+    import re
+    from urllib.parse import urlsplit
+
+    event = make_event(title="机器人路演", starts_at=datetime(2027, 3, 18, 14, 0))
+    other_event = make_event(title="另一场", starts_at=datetime(2027, 3, 18, 14, 0))
+    a_user, a = participant(event)
+    _b_user, b = participant(event)
+    meeting_ops.set_up_meetings(event, datetime(2027, 3, 18, 14), 2, 1)
+    meeting_ops.respond_to_request(meeting_ops.request_meeting(a, b, ""), True)
+    meeting_ops.schedule_event(event)
+    client = app.test_client()  # a phone's mail app: no session
+    with time_machine.travel(datetime(2027, 3, 14, 20, 30, tzinfo=UTC), tick=False):
+        jobs.remind_registrants_job()
+        db.session.flush()
+        mail = next(m for m in _reminders() if m.recipient == a_user.email)
+        link = urlsplit(re.search(r"http\S+/agenda\.ics\?token=\S+", mail.text_body).group(0))
+        path = f"{link.path}?{link.query}"
+        found = client.get(path)
+        assert found.status_code == 200 and found.mimetype == "text/calendar"
+        body = found.get_data(as_text=True)
+        assert "BEGIN:VCALENDAR" in body and b.enterprise.name in body
+        token = path.split("token=", 1)[1]
+        assert client.get(f"/events/{event.id}/agenda.ics?token={token[:-2]}xx").status_code == 404
+        assert client.get(f"/events/{other_event.id}/agenda.ics?token={token}").status_code == 404
+        assert client.get(f"/events/{event.id}/agenda.ics").status_code == 302  # to the login
+        registration_ops.cancel_registration(a, by=a_user)
+        db.session.flush()
+        assert client.get(path).status_code == 404  # no place, no agenda
