@@ -4,12 +4,10 @@ import io
 
 from flask import abort, current_app
 
-from ..accounts.models import User
 from ..api import errors
 from ..api.auth import TOKEN_AUTH, require_api_user
 from ..api.common import Blueprint, get_or_404, respond
 from ..core.services import ServiceError
-from ..extensions import db
 from ..listings import services as listing_services
 from ..listings.models import Listing
 from ..proposals import services
@@ -28,7 +26,6 @@ from ..proposals.schemas import (
     SubmitSchema,
     TermsSchema,
 )
-from ..proposals.transactions import commit_with_retry
 
 bp = Blueprint(
     "api_proposals",
@@ -98,21 +95,12 @@ def submit(data, listing_id):
     a published challenge (409 `closed`). One proposal per enterprise per challenge: a second
     one, even sent at the same moment, is a 409 `duplicate`.
     """
-    user_id = require_api_user().id
+    user = require_api_user()
     submit_now = data.pop("status") == "submitted"
     accept = data.pop("accept_terms")
-
-    def work():
-        # Everything from the first query on is in here: on SQLite a stale writer reruns it.
-        fresh_user = db.session.get(User, user_id)
-        listing = _challenge(listing_id, fresh_user)
-        proposal = services.create_proposal(
-            fresh_user, listing, data, submit=submit_now, accept=accept
-        )
-        return proposal.id
-
-    proposal_id = commit_with_retry(work)
-    return _dump(db.session.get(Proposal, proposal_id), 201)
+    listing = _challenge(listing_id, user)
+    proposal = services.create_proposal(user, listing, data, submit=submit_now, accept=accept)
+    return _dump(proposal, 201)
 
 
 @bp.route("/listings/<int:listing_id>/terms", methods=["POST"])
@@ -173,33 +161,19 @@ def upload_attachment(data, proposal_id):
     `bad_state` once submitted.
     """
     user = require_api_user()
-    _readable(proposal_id, user)
+    proposal = _readable(proposal_id, user)
     upload = data["file"]
     limit = int(current_app.config["PROPOSAL_ATTACHMENT_MAX_BYTES"])
     # Read once (limit + 1 bytes tells "too large"), so that a retried unit of work sees them.
     name, content = upload.filename, upload.stream.read(limit + 1)
-    user_id = user.id
-    written: list[str] = []
-
-    def work():
-        written.clear()
-        fresh_user = db.session.get(User, user_id)
-        proposal = _readable(proposal_id, fresh_user)
-        item, path = services.add_attachment(proposal, fresh_user, name, io.BytesIO(content))
-        written.append(path)
-        return item.id
-
     try:
-        attachment_id = commit_with_retry(
-            work, on_failure=lambda: services.remove_files(list(written))
-        )
+        item, _path = services.add_attachment(proposal, user, name, io.BytesIO(content))
     except ServiceError as exc:
         if exc.field != "attachments":
             raise
         # The web form's field is "attachments" and some refusals carry 413/415 there; here
         # every refused file is a 422 on the request's one part.
         raise ServiceError(exc.message, field="file", code=exc.code, status=422) from exc
-    item = db.session.get(ProposalAttachment, attachment_id)
     return respond(AttachmentSchema().dump(item), 201)
 
 
@@ -210,16 +184,9 @@ def upload_attachment(data, proposal_id):
 def delete_attachment(proposal_id, attachment_id):
     """Remove a draft's file (the proposing enterprise's members); 409 `bad_state` once
     submitted."""
-    user_id = require_api_user().id
-
-    def work():
-        fresh_user = db.session.get(User, user_id)
-        proposal = _readable(proposal_id, fresh_user)
-        return services.delete_attachment(_attachment_of(proposal, attachment_id), fresh_user)
-
-    path = commit_with_retry(work)
-    # The file goes only once the row is gone for good.
-    services.remove_files([path])
+    user = require_api_user()
+    proposal = _readable(proposal_id, user)
+    services.delete_attachment(_attachment_of(proposal, attachment_id), user)  # file on commit
     return "", 204
 
 

@@ -1,8 +1,8 @@
 """A proposal's files: checked by name and by content, stored under random names in the
 instance folder, sent back as downloads. The web pages and the API both use this module.
 
-Never commits: ``add_attachment`` and ``delete_attachment`` return the path the caller writes
-or removes around its commit (``remove_files`` after a failed or a successful one).
+Never commits. A stored file follows its row: ``add_attachment``'s file is removed if the unit
+of work is rolled back, ``delete_attachment``'s once it is committed (core/outcome.py).
 """
 
 import contextlib
@@ -17,6 +17,7 @@ import zlib
 from flask import current_app, send_file
 from flask_babel import lazy_gettext as _l
 
+from ..core.outcome import on_commit, on_rollback
 from ..core.services import ServiceError
 from ..core.validators import BIDI_CONTROLS
 from ..extensions import db
@@ -161,7 +162,7 @@ def _sniff_ooxml(data: bytes) -> str | None:
 def add_attachment(proposal: Proposal, user, filename: str | None, stream) -> tuple:
     """Check and store one uploaded file; returns (attachment, path written).
 
-    The caller removes the file if its transaction does not commit.
+    The file is removed again if the unit of work does not commit.
     """
     proposer_only(proposal, user)
     if proposal.status != "draft":
@@ -202,6 +203,7 @@ def add_attachment(proposal: Proposal, user, filename: str | None, stream) -> tu
     path = os.path.join(attachment_dir(), stored)
     with open(path, "xb") as handle:
         handle.write(data)
+    on_rollback(lambda: remove_files([path]))
     attachment = ProposalAttachment(
         stored_name=stored,
         filename=name,
@@ -221,7 +223,7 @@ def _megabytes(limit: int) -> str:
 
 
 def delete_attachment(attachment: ProposalAttachment, user) -> str:
-    """Remove a draft's file row; returns the path for the caller to delete after commit."""
+    """Remove a draft's file row; the file goes once that is committed. Returns its path."""
     proposal = attachment.proposal
     proposer_only(proposal, user)
     if proposal.status != "draft":
@@ -229,6 +231,7 @@ def delete_attachment(attachment: ProposalAttachment, user) -> str:
     path = attachment_path(attachment)
     proposal.attachments.remove(attachment)
     db.session.flush()
+    on_commit(lambda: remove_files([path]))
     return path
 
 

@@ -36,7 +36,6 @@ from .forms import (
     TermsForm,
 )
 from .models import Proposal, ProposalAttachment
-from .transactions import commit_with_retry
 
 bp = Blueprint("proposals", __name__, template_folder="templates")
 
@@ -122,10 +121,9 @@ def _form_data(form: ProposalForm) -> dict:
     }
 
 
-def _save_files(proposal: Proposal, uploads, written: list) -> None:
+def _save_files(proposal: Proposal, uploads) -> None:
     for name, data in uploads:
-        _attachment, path = services.add_attachment(proposal, current_user, name, io.BytesIO(data))
-        written.append(path)
+        services.add_attachment(proposal, current_user, name, io.BytesIO(data))
 
 
 # --- proposing ------------------------------------------------------------------------------------
@@ -147,30 +145,24 @@ def new(listing_id: int):
     accepted = services.has_accepted_terms(current_user, listing)
     if form.validate_on_submit() and not _request_too_large(form):
         uploads = _uploads(form)
-        written: list[str] = []
-        user_id, submit = current_user.id, bool(form.submit.data)
-
-        def work():
-            written.clear()
-            user = db.session.get(User, user_id)
-            fresh = db.session.get(Listing, listing_id)
-            proposal = services.create_proposal(
-                user, fresh, _form_data(form), submit=False, accept=form.accept_terms.data
-            )
-            _save_files(proposal, uploads, written)
-            if submit:
-                services.submit_proposal(proposal, user)
-            return proposal
-
+        submit = bool(form.submit.data)
         with service_errors(form):
             try:
-                proposal = commit_with_retry(
-                    work, on_failure=lambda: services.remove_files(list(written))
+                proposal = services.create_proposal(
+                    current_user,
+                    listing,
+                    _form_data(form),
+                    submit=False,
+                    accept=form.accept_terms.data,
                 )
+                _save_files(proposal, uploads)
+                if submit:
+                    services.submit_proposal(proposal, current_user)
             except ServiceError as exc:
                 if exc.code != "duplicate":
                     raise
                 # Someone of the same enterprise was quicker: show theirs.
+                db.session.rollback()
                 flash(str(exc.message), "error")
                 mine = services.proposal_of(current_user.enterprise_id, listing)
                 return redirect(
@@ -206,21 +198,12 @@ def edit(proposal_id: int):
     form = ProposalForm(obj=proposal)
     if form.validate_on_submit() and not _request_too_large(form):
         uploads = _uploads(form)
-        written: list[str] = []
-        user_id, submit = current_user.id, bool(form.submit.data)
-
-        def work():
-            written.clear()
-            user = db.session.get(User, user_id)
-            fresh = db.session.get(Proposal, proposal_id)
-            services.update_draft(fresh, user, _form_data(form))
-            _save_files(fresh, uploads, written)
-            if submit:
-                services.submit_proposal(fresh, user, accept=form.accept_terms.data)
-            return fresh
-
+        submit = bool(form.submit.data)
         with service_errors(form):
-            commit_with_retry(work, on_failure=lambda: services.remove_files(list(written)))
+            services.update_draft(proposal, current_user, _form_data(form))
+            _save_files(proposal, uploads)
+            if submit:
+                services.submit_proposal(proposal, current_user, accept=form.accept_terms.data)
             flash(_("方案已提交，发榜单位会收到通知。") if submit else _("草稿已保存。"), "success")
             return redirect(url_for("proposals.detail", proposal_id=proposal_id))
     return render_template(
@@ -268,7 +251,7 @@ def submit(proposal_id: int):
     proposal = _readable(proposal_id)
     accept = request.form.get("accept_terms") in ("y", "1", "on", "true")
     with service_errors(forbidden_aborts=True):
-        commit_with_retry(lambda: services.submit_proposal(proposal, current_user, accept=accept))
+        services.submit_proposal(proposal, current_user, accept=accept)
         flash(_("方案已提交，发榜单位会收到通知。"), "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal.id))
 
@@ -287,7 +270,7 @@ def withdraw(proposal_id: int):
         )
         if page is not None:
             return page
-        commit_with_retry(lambda: services.withdraw_proposal(proposal, current_user))
+        services.withdraw_proposal(proposal, current_user)
         flash(_("方案已撤回。"), "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal.id))
 
@@ -297,7 +280,7 @@ def withdraw(proposal_id: int):
 def shortlist(proposal_id: int):
     proposal = _readable(proposal_id)
     with service_errors(forbidden_aborts=True):
-        commit_with_retry(lambda: services.shortlist_proposal(proposal, current_user))
+        services.shortlist_proposal(proposal, current_user)
         flash(_("已列入入围。"), "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal.id))
 
@@ -326,10 +309,8 @@ def accept(proposal_id: int):
         )
         if page is not None:
             return page
-        commit_with_retry(
-            lambda: services.accept_proposal(
-                proposal, current_user, amount=form.amount.data, award=form.award.data
-            )
+        services.accept_proposal(
+            proposal, current_user, amount=form.amount.data, award=form.award.data
         )
         flash(_("已接受该方案，揭榜方会收到通知。"), "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal.id))
@@ -355,10 +336,8 @@ def decline(proposal_id: int):
         )
         if page is not None:
             return page
-        commit_with_retry(
-            lambda: services.decline_proposal(
-                proposal, current_user, reason=form.reason.data, note=form.note.data
-            )
+        services.decline_proposal(
+            proposal, current_user, reason=form.reason.data, note=form.note.data
         )
         flash(_("已告知揭榜方未采纳的原因。"), "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal.id))
@@ -373,7 +352,7 @@ def message(proposal_id: int):
         flash(_("请填写内容。"), "error")
         return redirect(url_for("proposals.detail", proposal_id=proposal.id, _anchor="thread"))
     with service_errors(forbidden_aborts=True):
-        commit_with_retry(lambda: services.post_message(proposal, current_user, form.body.data))
+        services.post_message(proposal, current_user, form.body.data)
         flash(_("留言已发送，对方会收到通知。"), "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal.id, _anchor="thread"))
 
@@ -397,9 +376,7 @@ def delete_attachment(proposal_id: int, attachment_id: int):
     if item.proposal_id != proposal.id:
         abort(404)
     with service_errors():
-        # The file goes only once the row's removal is committed.
-        path = commit_with_retry(lambda: services.delete_attachment(item, current_user))
-        services.remove_files([path])
+        services.delete_attachment(item, current_user)  # the file goes once committed
         flash(_("附件已删除。"), "success")
     return redirect(url_for("proposals.edit", proposal_id=proposal.id))
 
