@@ -166,10 +166,16 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def unit_of_work_writes() -> bool:
-    """Whether the current unit of work may write: a non-GET request, a job, a CLI command."""
-    from flask import has_request_context, request
+    """Whether the current unit of work may write: a non-GET request, a job, a CLI command.
 
-    return not has_request_context() or request.method not in READ_METHODS
+    A request marked ``reads_first`` (core/web.py: a login, whose slow password check only
+    reads) begins deferred until it calls ``begin_writes()``.
+    """
+    from flask import g, has_request_context, request
+
+    if not has_request_context():
+        return True
+    return request.method not in READ_METHODS and not g.get("reads_first")
 
 
 @event.listens_for(Engine, "begin")

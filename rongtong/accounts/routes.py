@@ -15,7 +15,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.forms import select_choices
 from ..core.services import ServiceError
-from ..core.web import is_safe_url, service_errors
+from ..core.web import begin_writes, is_safe_url, reads_first, service_errors
 from ..enterprises import services as enterprise_services
 from ..enterprises.forms import JoinForm
 from ..extensions import db, limiter
@@ -66,15 +66,18 @@ def _failed(response) -> bool:
     methods=["POST"],
     deduct_when=_failed,
 )
+@reads_first
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
+        begin_writes()  # the password check is done: it held no write lock
         if user is None:
             form.password.errors.append(_("邮箱或密码不正确。"))
         else:
+            services.record_login(user)
             session.clear()
             login_user(user, remember=form.remember.data)
             target = request.args.get("next")

@@ -69,7 +69,7 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, else None."""
+    """The active user with this email and password, else None (reads only)."""
     user = find_user_by_email(email)
     if user is None:
         key = "dummy"
@@ -80,8 +80,11 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not check_password(user, password) or not user.active:
         return None
-    user.last_login_at = utcnow()
     return user
+
+
+def record_login(user: User) -> None:
+    user.last_login_at = utcnow()
 
 
 def create_user(

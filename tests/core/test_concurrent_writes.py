@@ -95,3 +95,54 @@ def test_reads_begin_deferred_and_writes_immediate(app):
             assert unit_of_work_writes()
     with app.app_context():  # a job or a CLI command
         assert unit_of_work_writes()
+
+
+def test_a_logins_password_check_holds_no_write_lock(tmp_path, make_user, monkeypatch):
+    """Argon2 takes ~0.1 s: a login reads first, so other writers do not queue behind it."""
+    import sqlite3
+
+    from rongtong.accounts import services as account_services
+    from tests.conftest import PASSWORD, csrf_token
+
+    path = tmp_path / "login.db"
+    app = migrated_app(path)
+    with app.app_context():
+        user = make_user()
+        email = user.email
+        db.session.commit()
+        db.session.remove()
+    seen = []
+    real_check = account_services.check_password
+
+    def probe(user, password):
+        other = sqlite3.connect(path, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # free only if the login holds no write lock
+            other.rollback()
+            seen.append("free")
+        except sqlite3.OperationalError:
+            seen.append("locked")
+        finally:
+            other.close()
+        return real_check(user, password)
+
+    monkeypatch.setattr(account_services, "check_password", probe)
+    client = app.test_client()
+    response = client.post(
+        "/login",
+        data={"csrf_token": csrf_token(client), "email": email, "password": PASSWORD},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    assert seen == ["free"]
+    with app.app_context():
+        assert (
+            db.session.execute(
+                db.select(db.func.count()).where(
+                    account_services.User.email == email,
+                    account_services.User.last_login_at.isnot(None),
+                )
+            ).scalar_one()
+            == 1
+        )  # the login is recorded, after the check
+        db.session.remove()
+    dispose(app)
