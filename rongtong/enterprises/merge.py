@@ -6,7 +6,8 @@ unique key would then hold two rows (both enterprises in one chain, both invited
 event) the duplicate's row says nothing new and goes; where the rows carry their own
 history (both registered for one event, both answered one challenge) the merge is refused,
 for the organizer to settle first. The duplicate is then deleted; the audit entry keeps its
-name and credit code, and the duplicate's members are told which enterprise they are now in.
+name and credit code; the duplicate's members are told which enterprise they are now in, the
+kept enterprise's members who joined them.
 """
 
 from flask_babel import gettext as _
@@ -94,6 +95,7 @@ def merge_enterprises(
             )
     before = {"name": duplicate.name, "credit_code": duplicate.credit_code}
     moved_members = members(duplicate)
+    kept_members = members(original)
     moved: dict[str, int] = {}
     for table, column in references:
         if table.name in REDUNDANT:
@@ -122,6 +124,15 @@ def merge_enterprises(
         key=f"enterprise-merge:{before['credit_code']}:{original.id}:{utcnow():%Y%m%d%H%M%S%f}",
         params={"duplicate": before["name"], "name": original.name},
         endpoint="enterprises.detail",
+        values={"enterprise_id": original.id},
+    )
+    # Those already in the kept enterprise learn who may now act in its name.
+    notify(
+        kept_members,
+        kind="enterprise_merged_in",
+        key=f"enterprise-merge-in:{before['credit_code']}:{original.id}:{utcnow():%Y%m%d%H%M%S%f}",
+        params={"duplicate": before["name"], "name": original.name},
+        endpoint="enterprises.members",
         values={"enterprise_id": original.id},
     )
     return moved

@@ -23,6 +23,9 @@ NOTICES = {
     "enterprise_merged": _l(
         "平台已将“%(duplicate)s”并入“%(name)s”：您现在是“%(name)s”的成员，原有的需求与能力也已转入。"
     ),
+    "enterprise_merged_in": _l(
+        "平台已将“%(duplicate)s”并入本单位“%(name)s”：其成员、需求与能力已转入本单位。"
+    ),
     # The proposals' own mail subjects, as entries (the mails are sent by proposals).
     "proposal_submitted": _l("收到新的揭榜方案：%(title)s"),
     "proposal_withdrawn": _l("揭榜方案已撤回：%(title)s"),

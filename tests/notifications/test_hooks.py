@@ -68,7 +68,10 @@ def test_a_merge_tells_the_duplicates_members_where_they_now_belong(
         assert "广州市星瀚精密机械有限公司" in mail.subject
     assert "并入" in mails(zh, "notice_enterprise_merged")[0].subject
     assert "has merged" in mails(en, "notice_enterprise_merged")[0].subject
-    assert notes(colleague) == []  # the original's members were not moved anywhere
+    assert notes(colleague, "enterprise_merged") == []  # not moved anywhere, but told:
+    (joined,) = notes(colleague, "enterprise_merged_in")
+    assert joined.endpoint == "enterprises.members"
+    assert "星瀚精密机械（广州）股份有限公司" in sentence(joined.kind, joined.params)
     auth.login(en)
     page = client.get("/notifications/").get_data(as_text=True)
     assert "you are now a member of “广州市星瀚精密机械有限公司”" in page
