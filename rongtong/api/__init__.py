@@ -11,6 +11,7 @@ def register_api(app) -> None:
     from ..enterprises import api as enterprises
     from ..events import api as events
     from ..extensions import api, csrf
+    from ..favourites import api as favourites
     from ..listings import api as listings
     from ..matches import api as matches
     from ..notifications import api as notifications
@@ -27,7 +28,8 @@ def register_api(app) -> None:
     for name in ("Error", "PaginationMetadata"):
         api.spec.components.schemas.pop(name, None)
     api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
-    for module in (listings, matches, enterprises, taxonomies, proposals, events, notifications):
+    features = (listings, matches, enterprises, taxonomies, proposals, events, notifications)
+    for module in (*features, favourites):
         api.register_blueprint(module.bp)
         # Tokens, not cookies, authenticate the API, so there is no CSRF to guard against.
         csrf.exempt(module.bp)

@@ -544,6 +544,11 @@ def _api_gets(ids):
             {**parties, "owner": {404}, "admin": {404}},
         ),
         "api_notifications.list_notifications": (f"{v1}/notifications", token),
+        # Stars belong to members of an enterprise, as on the web.
+        "api_favourites.list_favourites": (
+            f"{v1}/favourites",
+            {"anon": {401}, "other": OK, "owner": OK, "organizer": {403}, "admin": {403}},
+        ),
         "api_taxonomies.all_vocabularies": (f"{v1}/taxonomies", public),
         "api_taxonomies.vocabulary": (f"{v1}/taxonomies/chains", public),
     }
@@ -700,6 +705,8 @@ def _api_writes(ids):
         ),
         ("api_proposals.submit_draft", "POST", f"{v1}/proposals/{P}/submit", {"json": {}}, set()),
         ("api_proposals.withdraw", "POST", f"{v1}/proposals/{P}/withdraw", {}, set()),
+        ("api_favourites.star", "PUT", f"{v1}/favourites/{L}", {}, members),
+        ("api_favourites.unstar", "DELETE", f"{v1}/favourites/{L}", {}, members),
         # A notice is its person's only: others get 404.
         (
             "api_notifications.read_notification",
