@@ -118,23 +118,21 @@ def merge_enterprises(
     db.session.flush()
     after = {"name": original.name, "credit_code": original.credit_code, **moved}
     audit.record(organizer, "enterprise.merge", original, before, after)
-    notify(
-        moved_members,
-        kind="enterprise_merged",
-        key=f"enterprise-merge:{before['credit_code']}:{original.id}:{utcnow():%Y%m%d%H%M%S%f}",
-        params={"duplicate": before["name"], "name": original.name},
-        endpoint="enterprises.detail",
-        values={"enterprise_id": original.id},
-    )
-    # Those already in the kept enterprise learn who may now act in its name.
-    notify(
-        kept_members,
-        kind="enterprise_merged_in",
-        key=f"enterprise-merge-in:{before['credit_code']}:{original.id}:{utcnow():%Y%m%d%H%M%S%f}",
-        params={"duplicate": before["name"], "name": original.name},
-        endpoint="enterprises.members",
-        values={"enterprise_id": original.id},
-    )
+    # The duplicate's members learn where they are now; the kept enterprise's, who may now act
+    # in its name.
+    merged_at = f"{utcnow():%Y%m%d%H%M%S%f}"
+    for people, kind, endpoint in (
+        (moved_members, "enterprise_merged", "enterprises.detail"),
+        (kept_members, "enterprise_merged_in", "enterprises.members"),
+    ):
+        notify(
+            people,
+            kind=kind,
+            key=f"{kind}:{before['credit_code']}:{original.id}:{merged_at}",
+            params={"duplicate": before["name"], "name": original.name},
+            endpoint=endpoint,
+            values={"enterprise_id": original.id},
+        )
     return moved
 
 
